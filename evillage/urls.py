@@ -1,0 +1,10 @@
+"""The project's URL map: the one place that names every app's routes."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+]
