@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "evillage",
     "sms_gateway",
     "dashboards",
+    "fixtures",  # the national demonstration dataset and its generator
 ]
 
 MIDDLEWARE = [
