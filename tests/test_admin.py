@@ -1,0 +1,85 @@
+"""The administrator's pages: lists with search and filters, forms with map widgets."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from evillage.models import Chief
+
+
+@pytest.fixture
+def admin_client(client, world):
+    user = get_user_model().objects.create_superuser("root", password="x-secret-123")
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("model", ["geo/area", "geo/village", "geo/boundaryset", "evillage/chief"])
+def test_change_lists_and_add_forms_open(admin_client, model):
+    assert admin_client.get(f"/admin/{model}/").status_code == 200
+    assert admin_client.get(f"/admin/{model}/add/").status_code == 200
+
+
+def test_village_form_has_a_map_widget(admin_client, world):
+    page = admin_client.get(f"/admin/geo/village/{world.villages['lama'].pk}/change/").content.decode()
+    assert 'id="id_location_map"' in page and "new MapWidget" in page
+
+
+def test_villages_filter_by_prefecture_and_search_by_code(admin_client, world):
+    page = admin_client.get(f"/admin/geo/village/?prefecture={world.bassar.pk}").content.decode()
+    assert "BAS-0001" in page and "KOZ-0001" not in page
+    page = admin_client.get("/admin/geo/village/?q=KOZ-0002").content.decode()
+    assert "KOZ-0002" in page and "KOZ-0001" not in page
+
+
+def test_chiefs_search_by_phone_and_filter_by_region(admin_client, world):
+    page = admin_client.get("/admin/evillage/chief/?q=90112233").content.decode()
+    assert "Kossi Amegan" in page and "Yao Bawa" not in page
+    page = admin_client.get(f"/admin/evillage/chief/?region={world.kara.pk}").content.decode()
+    assert "Kossi Amegan" in page and "Yao Bawa" in page
+
+
+def test_chief_list_query_count_does_not_grow_with_rows(admin_client, world):
+    with CaptureQueriesContext(connection) as few:
+        admin_client.get("/admin/evillage/chief/")
+    for i in range(20):
+        Chief.objects.create(
+            full_name=f"Chef {i}", phone=f"+2289200{i:04d}", village=world.villages["bassar"], status="retired"
+        )
+    with CaptureQueriesContext(connection) as many:
+        admin_client.get("/admin/evillage/chief/")
+    assert len(many) == len(few)
+
+
+def test_admin_form_normalises_a_typed_phone(admin_client, world):
+    response = admin_client.post(
+        "/admin/evillage/chief/add/",
+        {
+            "full_name": "Ama Mensah",
+            "phone": "97 11 22 33",
+            "role": "village",
+            "village": world.villages["bassar"].pk,
+            "status": "pending",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Chief.objects.get(full_name="Ama Mensah").phone == "+22897112233"
+
+
+def test_admin_form_refuses_a_number_outside_the_mobile_ranges(admin_client, world):
+    response = admin_client.post(
+        "/admin/evillage/chief/add/",
+        {
+            "full_name": "Ama Mensah",
+            "phone": "22 21 22 33",
+            "role": "village",
+            "village": world.villages["bassar"].pk,
+            "status": "pending",
+        },
+    )
+    assert response.status_code == 200
+    assert "Togocom" in response.content.decode()
+    assert not Chief.objects.filter(full_name="Ama Mensah").exists()
