@@ -29,7 +29,9 @@ def make_area(
     return Area.objects.create(boundary_set=boundary_set, level=level, code=code, name=name, geom=geom, parent=parent)
 
 
-def make_village(code: str, name: str, lon: float, lat: float, canton: Area | None, prefecture: Area, **extra) -> Village:  # type: ignore[no-untyped-def]
+def make_village(
+    code: str, name: str, lon: float, lat: float, canton: Area | None, prefecture: Area, **extra
+) -> Village:  # type: ignore[no-untyped-def]
     assert prefecture.parent is not None
     return Village.objects.create(
         code=code,

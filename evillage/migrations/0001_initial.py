@@ -6,31 +6,73 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('geo', '0001_initial'),
+        ("geo", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Chief',
+            name="Chief",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('full_name', models.CharField(max_length=200, verbose_name='nom complet')),
-                ('phone', models.CharField(db_index=True, max_length=16, validators=[evillage.phones.validate_phone], verbose_name='téléphone')),
-                ('role', models.CharField(choices=[('village', 'Chef de village'), ('canton', 'Chef de canton')], default='village', max_length=16, verbose_name='rôle')),
-                ('status', models.CharField(choices=[('active', 'Actif'), ('pending', 'En attente'), ('retired', 'Retiré')], default='active', max_length=16, verbose_name='statut')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créé le')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='modifié le')),
-                ('village', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='chiefs', to='geo.village', verbose_name='village')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("full_name", models.CharField(max_length=200, verbose_name="nom complet")),
+                (
+                    "phone",
+                    models.CharField(
+                        db_index=True,
+                        max_length=16,
+                        validators=[evillage.phones.validate_phone],
+                        verbose_name="téléphone",
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("village", "Chef de village"), ("canton", "Chef de canton")],
+                        default="village",
+                        max_length=16,
+                        verbose_name="rôle",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Actif"), ("pending", "En attente"), ("retired", "Retiré")],
+                        default="active",
+                        max_length=16,
+                        verbose_name="statut",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créé le")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="modifié le")),
+                (
+                    "village",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="chiefs",
+                        to="geo.village",
+                        verbose_name="village",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'chef',
-                'verbose_name_plural': 'chefs',
-                'ordering': ['full_name'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'active')), fields=('phone',), name='evillage_one_active_chief_per_phone'), models.UniqueConstraint(condition=models.Q(('role', 'village'), ('status', 'active')), fields=('village',), name='evillage_one_active_village_chief')],
+                "verbose_name": "chef",
+                "verbose_name_plural": "chefs",
+                "ordering": ["full_name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "active")),
+                        fields=("phone",),
+                        name="evillage_one_active_chief_per_phone",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("role", "village"), ("status", "active")),
+                        fields=("village",),
+                        name="evillage_one_active_village_chief",
+                    ),
+                ],
             },
         ),
     ]
