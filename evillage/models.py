@@ -1,7 +1,10 @@
-"""The core domain: chiefs (and, as the platform grows, indicators, reports and layers)."""
+"""The core domain: chiefs, the indicator catalogue, reports, location candidates and alerts."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib.gis.db import models as gis_models
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -52,3 +55,152 @@ class Chief(models.Model):
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.phone})"
+
+
+class OfficialContact(models.Model):
+    """A prefecture official's phone, to which chiefs' alerts and summaries are forwarded by SMS."""
+
+    area = models.ForeignKey(
+        "geo.Area",
+        on_delete=models.CASCADE,
+        related_name="official_contacts",
+        limit_choices_to={"level": "prefecture"},
+        verbose_name=_("préfecture"),
+    )
+    name = models.CharField(_("nom"), max_length=200)
+    phone = models.CharField(_("téléphone"), max_length=16, validators=[validate_phone])
+    is_active = models.BooleanField(_("actif"), default=True)
+
+    class Meta:
+        verbose_name = _("contact de préfecture")
+        verbose_name_plural = _("contacts de préfecture")
+        ordering = ["area__name", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.phone})"
+
+
+class IndicatorKind(models.TextChoices):
+    YES_NO = "yes_no", _("Oui/non")
+    SCALE = "scale", _("Échelle")
+
+
+class Indicator(models.Model):
+    """One basic service of the catalogue; the ministry can add more, understood by SMS at once."""
+
+    key = models.SlugField(_("clé"), max_length=32, unique=True)
+    keyword = models.CharField(_("mot-clé SMS"), max_length=20, unique=True)
+    aliases = ArrayField(models.CharField(max_length=20), default=list, blank=True, verbose_name=_("alias SMS"))
+    kind = models.CharField(_("type"), max_length=16, choices=IndicatorKind.choices, default=IndicatorKind.YES_NO)
+    scale_max = models.PositiveSmallIntegerField(
+        _("valeur maximale"), default=1, help_text=_("Pour une échelle : valeurs de 0 à ce maximum.")
+    )
+    card_order = models.PositiveSmallIntegerField(_("ordre sur la carte"), unique=True)
+    label = models.CharField(_("libellé"), max_length=100)
+    is_active = models.BooleanField(_("actif"), default=True)
+
+    class Meta:
+        verbose_name = _("indicateur")
+        verbose_name_plural = _("indicateurs")
+        ordering = ["card_order"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Report(models.Model):
+    """One chief's values for one village and reporting month, from one message.
+
+    The values live in `ReportValue`: a later report supersedes, indicator by indicator, the values
+    an earlier report of the same village and month gave; the earlier ones stay as history.
+    """
+
+    village = models.ForeignKey("geo.Village", on_delete=models.PROTECT, related_name="reports")
+    chief = models.ForeignKey(Chief, on_delete=models.PROTECT, related_name="reports", null=True, blank=True)
+    period = models.CharField(_("mois"), max_length=7, help_text="YYYY-MM")
+    population = models.PositiveIntegerField(_("population déclarée"), null=True, blank=True)
+    received_at = models.DateTimeField(_("reçu le"))
+    source = models.CharField(_("origine"), max_length=64, blank=True, help_text=_("ex. sms:1234"))
+    created_at = models.DateTimeField(_("enregistré le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rapport")
+        verbose_name_plural = _("rapports")
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["village", "period"]), models.Index(fields=["period"])]
+
+    def __str__(self) -> str:
+        return f"{self.village_id} {self.period}"
+
+
+class ReportValue(models.Model):
+    """One indicator's value in one report; `is_current` marks the value that counts for its month."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="values")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="values")
+    # Denormalised from the report so that "one current value per village, month and indicator"
+    # is a database constraint and layers read one table.
+    village = models.ForeignKey("geo.Village", on_delete=models.PROTECT, related_name="report_values")
+    period = models.CharField(max_length=7)
+    value = models.PositiveSmallIntegerField(_("valeur"))  # yes/no as 1/0; a scale as its level
+    is_current = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("valeur de rapport")
+        verbose_name_plural = _("valeurs de rapport")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village", "period", "indicator"],
+                condition=Q(is_current=True),
+                name="evillage_one_current_value",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["period", "indicator"], condition=Q(is_current=True), name="evillage_current_values")
+        ]
+
+
+class CandidateStatus(models.TextChoices):
+    ACCEPTED = "accepted", _("Acceptée")  # the village was moved there
+    CONFLICT = "conflict", _("En conflit")  # outside its areas or far from a verified point: waits for review
+    REJECTED = "rejected", _("Rejetée")  # an official kept the old location
+
+
+class LocationCandidate(models.Model):
+    """A position proposed for a village (by the chief's GPS message), with what became of it."""
+
+    village = models.ForeignKey("geo.Village", on_delete=models.CASCADE, related_name="location_candidates")
+    chief = models.ForeignKey(Chief, on_delete=models.SET_NULL, null=True, blank=True)
+    location = gis_models.PointField(_("position proposée"), srid=4326)
+    previous_location = gis_models.PointField(_("position précédente"), srid=4326, null=True, blank=True)
+    status = models.CharField(_("statut"), max_length=16, choices=CandidateStatus.choices)
+    distance_m = models.FloatField(_("distance à la position précédente (m)"), null=True, blank=True)
+    note = models.CharField(_("remarque"), max_length=300, blank=True)
+    received_at = models.DateTimeField(_("reçue le"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("position proposée")
+        verbose_name_plural = _("positions proposées")
+        ordering = ["-received_at"]
+
+
+class Alert(models.Model):
+    """A chief's free-text alert, forwarded to the prefecture's officials."""
+
+    chief = models.ForeignKey(Chief, on_delete=models.PROTECT, related_name="alerts")
+    village = models.ForeignKey("geo.Village", on_delete=models.PROTECT, related_name="alerts")
+    text = models.CharField(_("texte"), max_length=300)
+    received_at = models.DateTimeField(_("reçue le"))
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    handled_at = models.DateTimeField(_("traitée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("alerte")
+        verbose_name_plural = _("alertes")
+        ordering = ["-received_at"]

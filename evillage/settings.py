@@ -86,6 +86,9 @@ USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "Africa/Lome"
 
+# Reporting months: 0 = calendar months; N (1–28) = a month closes on day N, later days count for the next.
+REPORTING_MONTH_CLOSING_DAY = env_int("REPORTING_MONTH_CLOSING_DAY", 0, minimum=0, maximum=28)
+
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
