@@ -21,7 +21,7 @@ class ChiefPrefectureFilter(PrefectureFilter):
 class ChiefForm(forms.ModelForm):
     class Meta:
         model = Chief
-        fields = "__all__"
+        fields = ["full_name", "phone", "role", "village", "status"]
 
     def clean_phone(self) -> str:
         # Accept the number as people write it (`90 12 34 56`, `0022890123456`); store E.164.

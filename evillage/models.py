@@ -159,6 +159,9 @@ class ReportValue(models.Model):
             models.Index(fields=["period", "indicator"], condition=Q(is_current=True), name="evillage_current_values")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.indicator_id}={self.value}"
+
 
 class CandidateStatus(models.TextChoices):
     ACCEPTED = "accepted", _("Acceptée")  # the village was moved there
@@ -187,6 +190,9 @@ class LocationCandidate(models.Model):
         verbose_name_plural = _("positions proposées")
         ordering = ["-received_at"]
 
+    def __str__(self) -> str:
+        return f"{self.village_id} {self.get_status_display()}"
+
 
 class Alert(models.Model):
     """A chief's free-text alert, forwarded to the prefecture's officials."""
@@ -204,3 +210,6 @@ class Alert(models.Model):
         verbose_name = _("alerte")
         verbose_name_plural = _("alertes")
         ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return self.text[:50]
