@@ -95,6 +95,12 @@ class Indicator(models.Model):
     scale_max = models.PositiveSmallIntegerField(
         _("valeur maximale"), default=1, help_text=_("Pour une échelle : valeurs de 0 à ce maximum.")
     )
+    scale_words = models.JSONField(
+        _("mots des valeurs"),
+        default=list,
+        blank=True,
+        help_text=_('Pour une échelle : [["AUCUN", 0], ["FAIBLE", 1], ["BON", 2]] ; le premier mot d\'une valeur la nomme.'),
+    )
     card_order = models.PositiveSmallIntegerField(_("ordre sur la carte"), unique=True)
     label = models.CharField(_("libellé"), max_length=100)
     is_active = models.BooleanField(_("actif"), default=True)

@@ -98,13 +98,6 @@ class Echo:
     value: str
 
 
-def value_word(kind: str, value: int) -> str:
-    with _in_french():
-        if kind == "scale":
-            return {0: _("AUCUN"), 1: _("FAIBLE"), 2: _("BON")}.get(value, str(value))
-        return _("OUI") if value else _("NON")
-
-
 def report_received(period: str, village: str, echoes: Iterable[Echo], warnings: Sequence[str] = ()) -> str:
     """`Rapport 11/2026 KPELE-DAFO recu: Eau OUI, Elec NON. Merci.` plus what was corrected."""
     year, month = period.split("-")

@@ -9,19 +9,27 @@ from __future__ import annotations
 from django.db import migrations
 
 DEFAULT = [
-    # key, keyword, aliases, kind, scale_max, label
-    ("water", "EAU", ["EAUX", "FORAGE"], "yes_no", 1, "Eau"),
-    ("electricity", "ELEC", ["ELECT", "ELECTRICITE", "COURANT"], "yes_no", 1, "Électricité"),
-    ("network", "RES", ["RESEAU", "TEL", "GSM"], "scale", 2, "Réseau mobile"),
-    ("health", "SANTE", ["SAN", "USP", "CSP"], "yes_no", 1, "Santé"),
-    ("school", "ECOLE", ["ECO", "EPP"], "yes_no", 1, "École"),
-    ("road", "ROUTE", ["RTE", "PISTE"], "yes_no", 1, "Route"),
+    # key, keyword, aliases, kind, scale_max, scale words, label
+    ("water", "EAU", ["EAUX", "FORAGE"], "yes_no", 1, [], "Eau"),
+    ("electricity", "ELEC", ["ELECT", "ELECTRICITE", "COURANT"], "yes_no", 1, [], "Électricité"),
+    (
+        "network",
+        "RES",
+        ["RESEAU", "TEL", "GSM"],
+        "scale",
+        2,
+        [["AUCUN", 0], ["NON", 0], ["FAIBLE", 1], ["BON", 2], ["OUI", 2]],
+        "Réseau mobile",
+    ),
+    ("health", "SANTE", ["SAN", "USP", "CSP"], "yes_no", 1, [], "Santé"),
+    ("school", "ECOLE", ["ECO", "EPP"], "yes_no", 1, [], "École"),
+    ("road", "ROUTE", ["RTE", "PISTE"], "yes_no", 1, [], "Route"),
 ]
 
 
 def seed(apps, schema_editor):
     indicator = apps.get_model("evillage", "Indicator")
-    for order, (key, keyword, aliases, kind, scale_max, label) in enumerate(DEFAULT, start=1):
+    for order, (key, keyword, aliases, kind, scale_max, scale_words, label) in enumerate(DEFAULT, start=1):
         indicator.objects.update_or_create(
             key=key,
             defaults={
@@ -29,6 +37,7 @@ def seed(apps, schema_editor):
                 "aliases": aliases,
                 "kind": kind,
                 "scale_max": scale_max,
+                "scale_words": scale_words,
                 "card_order": order,
                 "label": label,
             },

@@ -82,9 +82,3 @@ def test_forwarded_alert_keeps_the_chiefs_words_within_three_parts():
     text = replies.alert_forward("Lama", "KOZ-0001", "Kossi Amegan", "+22890112233", "Le forage est en panne. " * 12)
     assert text.startswith("ALERTE Lama (KOZ-0001), chef Kossi Amegan +22890112233: Le forage est en panne.")
     assert septets(text) <= 3 * 153
-
-
-def test_words_for_values():
-    assert replies.value_word("yes_no", 1) == "OUI"
-    assert replies.value_word("yes_no", 0) == "NON"
-    assert [replies.value_word("scale", v) for v in (0, 1, 2)] == ["AUCUN", "FAIBLE", "BON"]
