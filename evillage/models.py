@@ -99,7 +99,9 @@ class Indicator(models.Model):
         _("mots des valeurs"),
         default=list,
         blank=True,
-        help_text=_('Pour une échelle : [["AUCUN", 0], ["FAIBLE", 1], ["BON", 2]] ; le premier mot d\'une valeur la nomme.'),
+        help_text=_(
+            'Pour une échelle : [["AUCUN", 0], ["FAIBLE", 1], ["BON", 2]] ; le premier mot d\'une valeur la nomme.'
+        ),
     )
     card_order = models.PositiveSmallIntegerField(_("ordre sur la carte"), unique=True)
     label = models.CharField(_("libellé"), max_length=100)

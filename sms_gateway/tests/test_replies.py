@@ -45,7 +45,9 @@ def test_every_reply_fits_one_plain_gsm7_segment(village):
 
 def test_the_protocol_confirmation_reads_as_on_the_card():
     text = replies.report_received("2026-11", "Kpélé-Dafo", ECHOES)
-    assert text == "Rapport 11/2026 KPELE-DAFO recu: Eau OUI, Elec NON, Res BON, Sante OUI, Ecole OUI, Route NON. Merci."
+    assert text == (
+        "Rapport 11/2026 KPELE-DAFO recu: Eau OUI, Elec NON, Res BON, Sante OUI, Ecole OUI, Route NON. Merci."
+    )
 
 
 def test_the_protocol_error_reads_as_on_the_card():
@@ -64,7 +66,7 @@ def test_a_long_village_name_is_shortened_not_the_values():
     [
         ("reçu", "recu"),
         ("Électricité", "Electricite"),
-        ("préfecture n’a « rien »", "prefecture n'a \"rien\""),
+        ("préfecture n’a « rien »", 'prefecture n\'a "rien"'),
         ("cœur", "coeur"),
         ("9°33'", "9o33'"),
         ("漢字", "??"),
