@@ -1,4 +1,4 @@
-"""Every change to chiefs goes through these verbs (and, as the domain grows, to reports and layers).
+"""Every change to the domain goes through these verbs: chiefs, reports, locations, registrations, alerts.
 
 `upsert_chiefs` is the one place that applies the registry's two rules before the database does:
 a phone belongs to one active chief, and a village has one active village chief. A breach comes
@@ -8,24 +8,34 @@ report it on the row's line instead of failing on a constraint.
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TextIO
+from datetime import datetime
 
+from django.conf import settings
+from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from tqdm import tqdm
 
-from evillage.models import Chief, ChiefRole, ChiefStatus
+from evillage.models import (
+    Alert,
+    CandidateStatus,
+    Chief,
+    ChiefRole,
+    ChiefStatus,
+    Indicator,
+    LocationCandidate,
+    OfficialContact,
+    Report,
+    ReportValue,
+)
+from evillage.periods import parse_period
 from evillage.phones import InvalidPhone, normalize_phone
-from geo.importers.report import ImportReport
-from geo.importers.tables import read_table
-from geo.models import Village
-from geo.services import BATCH_SIZE, Outcome
+from geo.locating import check_location
+from geo.models import LocationSource, LocationStatus, Village
+from geo.services import BATCH_SIZE, Outcome, move_village, set_village_population
 
 
 class ChiefConflict(ValidationError):
@@ -138,95 +148,125 @@ def upsert_chief(entry: ChiefEntry) -> tuple[Chief, Outcome]:
     return chief, outcome
 
 
-# Importing a list of chiefs ---------------------------------------------------------------------------
-
-# How lists write the role, once lower-cased without accents, "chef" and joining words dropped.
-ROLE_WORDS = {
-    "village": ChiefRole.VILLAGE_CHIEF,
-    "cv": ChiefRole.VILLAGE_CHIEF,
-    "canton": ChiefRole.CANTON_CHIEF,
-    "cc": ChiefRole.CANTON_CHIEF,
-}
+# Reports ----------------------------------------------------------------------------------------------
 
 
-def parse_role(text: str) -> str | None:
-    """`village`, `Chef de village`, `CHEF DE CANTON`, `canton`… → the role; None when unrecognised. Empty
-    means a village chief, by far the most common."""
-    if not text.strip():
-        return ChiefRole.VILLAGE_CHIEF
-    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
-    words = [w for w in plain.replace("-", " ").replace("_", " ").split() if w not in {"chef", "de", "du", "d'"}]
-    return ROLE_WORDS.get(" ".join(words))
-
-
-def import_chiefs(
-    path: Path,
+def record_report(
+    chief: Chief,
     *,
-    name_field: str = "name",
-    phone_field: str = "phone",
-    village_field: str = "village_code",
-    role_field: str | None = None,
-    commit: bool = False,
-    progress: TextIO | None = None,
-) -> ImportReport:
-    """Import a CSV of chiefs (imported chiefs are active); dry run unless `commit`. `role_field=None`
-    reads the `role` column when the file has one (else everyone is a village chief). Raises
-    `geo.importers.ImportRefused` (nothing written) when the file as a whole cannot be imported."""
-    table = read_table(path)
-    name_column = table.field(name_field, "--name-field", required=True) or ""
-    phone_column = table.field(phone_field, "--phone-field", required=True) or ""
-    village_column = table.field(village_field, "--village-field", required=True) or ""
-    role_column = table.field(role_field or "role", "--role-field", required=bool(role_field))
-    report = ImportReport(
-        title=_("Import des chefs de %(file)s") % {"file": path.name},
-        labels={
-            "created": _("chefs créés"),
-            "updated": _("chefs modifiés (ou activés)"),
-            "unchanged": _("chefs inchangés"),
-            "rejected": _("lignes rejetées"),
-        },
-    )
-    codes = {row.values[village_column].upper() for row in table.rows}
-    villages = {v.code: v for v in Village.objects.filter(code__in=codes)}
-    entries: list[ChiefEntry] = []
-    lines: list[tuple[str, int]] = []
-    first_line: dict[str, int] = {}
-    for row in tqdm(table.rows, desc=_("Lecture"), unit=_(" lignes"), file=progress, disable=progress is None):
-        where = _("ligne %(n)d") % {"n": row.line}
-        name, code = row.values[name_column], row.values[village_column].upper()
-        role_text = row.values[role_column] if role_column else ""
-        role = parse_role(role_text)
-        try:
-            phone = normalize_phone(row.values[phone_column])
-        except InvalidPhone as invalid:
-            report.reject(where, invalid.messages[0], row.line)
-            continue
-        reason = ""
-        if row.extra_cells:
-            reason = _("plus de cellules que de colonnes (séparateur ou guillemets ?)")
-        elif not name:
-            reason = _("nom manquant")
-        elif not code:
-            reason = _("code du village manquant")
-        elif code not in villages:
-            reason = _("village « %(code)s » inconnu") % {"code": code}
-        elif role is None:
-            reason = _("rôle « %(role)s » inconnu (chef de village ou chef de canton attendu)") % {"role": role_text}
-        elif phone in first_line:
-            reason = _("numéro %(phone)s déjà donné ligne %(line)d") % {"phone": phone, "line": first_line[phone]}
-        if reason or role is None:
-            report.reject(where, reason, row.line)
-            continue
-        first_line[phone] = row.line
-        entries.append(ChiefEntry(full_name=name[:200], phone=phone, village=villages[code], role=role))
-        lines.append((where, row.line))
+    period: str,
+    values: Mapping[str, int | bool],
+    received_at: datetime,
+    population: int | None = None,
+    source: str = "",
+) -> Report:
+    """Record a chief's report for their village and `period`.
+
+    Each value supersedes, for its indicator only, the current value of the same village and month (a
+    partial report leaves the other indicators as they were); superseded values stay as history.
+    `POP` updates the village's population.
+    """
+    parse_period(period)
+    indicators = {i.key: i for i in Indicator.objects.filter(key__in=list(values))}
+    unknown = set(values) - set(indicators)
+    if unknown:
+        raise ValueError(f"unknown indicators: {sorted(unknown)}")
     with transaction.atomic():
-        for (where, line), outcome in zip(lines, upsert_chiefs(entries), strict=True):
-            if isinstance(outcome, ValidationError):
-                report.reject(where, outcome.messages[0], line)
-            else:
-                report.count(outcome.value)
-        report.committed = commit
-        if not commit:
-            transaction.set_rollback(True)
+        # One report at a time per village: the "one current value" constraint is then never raced.
+        village = Village.objects.select_for_update().get(pk=chief.village_id)
+        report = Report.objects.create(
+            village=village,
+            chief=chief,
+            period=period,
+            population=population,
+            received_at=received_at,
+            source=source,
+        )
+        ReportValue.objects.filter(
+            village=village, period=period, indicator__in=indicators.values(), is_current=True
+        ).update(is_current=False)
+        ReportValue.objects.bulk_create(
+            ReportValue(
+                report=report,
+                indicator=indicators[key],
+                village=village,
+                period=period,
+                value=int(value),
+            )
+            for key, value in values.items()
+        )
+        if population is not None:
+            set_village_population(village, population)
     return report
+
+
+# Locations --------------------------------------------------------------------------------------------
+
+
+def record_location(chief: Chief, point: Point, *, received_at: datetime) -> LocationCandidate:
+    """A position proposed by the chief for their village, checked against the village's areas.
+
+    Inside its canton (or prefecture) and the village not yet verified: the village moves there and is
+    verified. Inside and within `LOCATION_TOLERANCE_METERS` of a verified position: confirmed, the verified
+    position stays. Outside its areas, or far from a verified position: a conflict for the prefecture to
+    review; the village stays where it was.
+    """
+    with transaction.atomic():
+        village = Village.objects.select_for_update().get(pk=chief.village_id)
+        check = check_location(village, point)
+        tolerance = settings.LOCATION_TOLERANCE_METERS
+        verified = village.location_status == LocationStatus.VERIFIED
+        candidate = LocationCandidate(
+            village=village,
+            chief=chief,
+            location=point,
+            previous_location=village.location,
+            distance_m=check.distance_m,
+            received_at=received_at,
+        )
+        if not check.inside_areas:
+            candidate.status = CandidateStatus.CONFLICT
+            candidate.note = _("hors de son canton") if check.inside_canton is False else _("hors de sa prefecture")
+        elif verified and check.distance_m > tolerance:
+            candidate.status = CandidateStatus.CONFLICT
+            candidate.note = _("a %(km).1f km de la position verifiee") % {"km": check.distance_m / 1000}
+        else:
+            candidate.status = CandidateStatus.ACCEPTED
+            if not verified:
+                move_village(village, point, source=LocationSource.SMS_GPS, status=LocationStatus.VERIFIED)
+        candidate.save()
+    return candidate
+
+
+# Registrations and alerts ---------------------------------------------------------------------------
+
+
+class UnknownVillage(ValueError):
+    """No village has the code given."""
+
+
+def request_registration(phone: str, village_code: str, full_name: str) -> Chief:
+    """A phone asks to become a village's chief: a pending chief, for the prefecture to approve.
+
+    A second request from the same pending phone replaces the first.
+    """
+    village = Village.objects.filter(code=village_code.upper()).first()
+    if village is None:
+        raise UnknownVillage(village_code)
+    with transaction.atomic():
+        pending = Chief.objects.select_for_update().filter(phone=phone, status=ChiefStatus.PENDING).first()
+        if pending is None:
+            return Chief.objects.create(full_name=full_name, phone=phone, village=village, status=ChiefStatus.PENDING)
+        pending.full_name = full_name or pending.full_name
+        pending.village = village
+        pending.save(update_fields=["full_name", "village", "updated_at"])
+        return pending
+
+
+def record_alert(chief: Chief, text: str, *, received_at: datetime) -> Alert:
+    return Alert.objects.create(chief=chief, village_id=chief.village_id, text=text[:300], received_at=received_at)
+
+
+def official_phones(prefecture_id: int) -> list[str]:
+    """Where a prefecture's alerts go."""
+    return list(OfficialContact.objects.filter(area_id=prefecture_id, is_active=True).values_list("phone", flat=True))

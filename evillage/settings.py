@@ -89,6 +89,9 @@ TIME_ZONE = "Africa/Lome"
 # Reporting months: 0 = calendar months; N (1–28) = a month closes on day N, later days count for the next.
 REPORTING_MONTH_CLOSING_DAY = env_int("REPORTING_MONTH_CLOSING_DAY", 0, minimum=0, maximum=28)
 
+# A GPS message farther than this from a village's verified position is a conflict for review.
+LOCATION_TOLERANCE_METERS = env_int("LOCATION_TOLERANCE_METERS", 2000, minimum=0)
+
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
@@ -98,6 +101,39 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+
+# --- SMS channel (sms_gateway): Africa's Talking, the inbox/outbox, the sweeper ---
+# Which gateway sends: "africastalking" (the real SDK) or "console" (logs only; the default in debug).
+SMS_BACKEND = env_str("SMS_BACKEND", "console" if DEBUG else "africastalking")
+# No production default for the account or its key.
+AFRICASTALKING_USERNAME = env_str("AFRICASTALKING_USERNAME", "sandbox" if DEBUG else None)
+AFRICASTALKING_API_KEY = env_str("AFRICASTALKING_API_KEY", "development-api-key" if DEBUG else None)
+AFRICASTALKING_SENDER_ID = env_str("AFRICASTALKING_SENDER_ID", "")  # empty: the account's default sender
+# The SDK's base URL (empty: its own host); e.g. http://127.0.0.1:PORT/version1 for a local fake provider.
+AFRICASTALKING_API_URL = env_str("AFRICASTALKING_API_URL", "")
+AFRICASTALKING_TIMEOUT_SECONDS = env_int("AFRICASTALKING_TIMEOUT_SECONDS", 10, minimum=1, maximum=120)
+# The secret path segment of the callback URLs (/sms/at/inbound/<token>/): Africa's Talking signs nothing.
+AFRICASTALKING_WEBHOOK_TOKEN = env_str("AFRICASTALKING_WEBHOOK_TOKEN", "development-token" if DEBUG else None)
+AFRICASTALKING_ALLOWED_IPS = env_list("AFRICASTALKING_ALLOWED_IPS")  # addresses or networks; empty: any
+SMS_WEBHOOK_MAX_BYTES = env_int("SMS_WEBHOOK_MAX_BYTES", 16384, minimum=1024)
+SMS_MAX_SEND_ATTEMPTS = env_int("SMS_MAX_SEND_ATTEMPTS", 5, minimum=1)
+# Retry after a temporary failure: this × 2^(attempt-1) seconds, capped.
+SMS_RETRY_DELAY_SECONDS = env_int("SMS_RETRY_DELAY_SECONDS", 30, minimum=0)
+SMS_RETRY_MAX_DELAY_SECONDS = env_int("SMS_RETRY_MAX_DELAY_SECONDS", 3600, minimum=0)
+# The sweeper re-queues rows still pending this long after they were last queued.
+SMS_SWEEP_AFTER_SECONDS = env_int("SMS_SWEEP_AFTER_SECONDS", 120, minimum=0)
+# A send left in "sending" this long was cut by a dead worker: marked failed (unknown outcome), never resent.
+# Keep it well above AFRICASTALKING_TIMEOUT_SECONDS.
+SMS_SENDING_GRACE_SECONDS = env_int("SMS_SENDING_GRACE_SECONDS", 600, minimum=1)
+# The queue tasks go to and workers read (lets two deployments, or test runs, share one Redis).
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
+# A webhook publishes on commit: with Redis down it must give up fast (the sweeper re-queues later).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BEAT_SCHEDULE = {
+    "sms-sweep-stuck-messages": {"task": "sms_gateway.tasks.sweep_stuck_messages", "schedule": 60.0},
+}
 
 # Django 5.2 warns on every command that GDAL < 3.9 will be unsupported later; Debian 12 ships 3.6.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]

@@ -251,3 +251,20 @@ def _village_state(village: Village) -> tuple[object, ...]:
         village.location_status,
         village.location_note,
     )
+
+
+def move_village(village: Village, point: Point, *, source: str, status: str, note: str = "") -> Village:
+    """Give `village` a new point (its areas stay: a move inside them is what callers check first)."""
+    village.location = point
+    village.location_source = source
+    village.location_status = status
+    village.location_note = note[:300]
+    village.save(update_fields=["location", "location_source", "location_status", "location_note", "updated_at"])
+    return village
+
+
+def set_village_population(village: Village, population: int) -> Village:
+    if village.population != population:
+        village.population = population
+        village.save(update_fields=["population", "updated_at"])
+    return village

@@ -7,9 +7,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from evillage.importers import parse_role
 from evillage.models import Chief, ChiefRole, ChiefStatus
 from evillage.phones import InvalidPhone, normalize_phone
-from evillage.services import ChiefConflict, ChiefEntry, parse_role, upsert_chief
+from evillage.services import ChiefConflict, ChiefEntry, upsert_chief
 from geo.services import Outcome
 from tests.builders import make_village
 

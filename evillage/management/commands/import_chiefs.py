@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
-from evillage.services import import_chiefs
+from evillage.importers import import_chiefs
 from geo.importers.command import ImportCommand
 
 
