@@ -221,3 +221,31 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return self.text[:50]
+
+
+class Role(models.TextChoices):
+    MINISTRY = "ministry", _("Ministère")  # the nation: every area, exports, API tokens
+    OFFICIAL = "official", _("Agent de préfecture")  # their prefecture(s) and what lies inside
+    ADMINISTRATOR = "administrator", _("Administrateur")  # runs the platform; sees the nation
+
+
+class Official(models.Model):
+    """A person of the administration who uses the web pages or the API, and what they may see."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="official")
+    role = models.CharField(_("rôle"), max_length=16, choices=Role.choices, default=Role.OFFICIAL)
+    prefectures = models.ManyToManyField(
+        "geo.Area",
+        blank=True,
+        related_name="officials",
+        limit_choices_to={"level": "prefecture"},
+        verbose_name=_("préfectures"),
+        help_text=_("Pour un agent de préfecture : les préfectures qu'il voit."),
+    )
+
+    class Meta:
+        verbose_name = _("agent")
+        verbose_name_plural = _("agents")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"

@@ -6,15 +6,18 @@ Geometry (lon, lat), squares in the north of Togo:
       canton Lama      1.0–1.25 E
       canton Tcharé    1.25–1.5 E
     prefecture Bassar  0.5–1.0 E, 9.0–10.0 N (no cantons)
+Users (password "x-secret-123"): `ministry`, `kozah` (official of Kozah), `bassar` (official of Bassar),
+`nobody` (no role).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 
-from evillage.models import Chief, ChiefRole
+from evillage.models import Chief, ChiefRole, Official, Role
 from geo.models import Area, BoundarySet, Level, Village
 
 
@@ -54,6 +57,7 @@ class World:
     tchare: Area
     villages: dict[str, Village] = field(default_factory=dict)
     chiefs: dict[str, Chief] = field(default_factory=dict)
+    users: dict[str, object] = field(default_factory=dict)
 
 
 def build_world() -> World:
@@ -76,4 +80,18 @@ def build_world() -> World:
     w.chiefs["bassar"] = Chief.objects.create(
         full_name="Yao Bawa", phone="+22899112233", village=w.villages["bassar"], role=ChiefRole.VILLAGE_CHIEF
     )
+    w.users["ministry"] = make_user("ministry", Role.MINISTRY)
+    w.users["kozah"] = make_user("kozah", Role.OFFICIAL, [kozah])
+    w.users["bassar"] = make_user("bassar", Role.OFFICIAL, [bassar])
+    w.users["nobody"] = get_user_model().objects.create_user("nobody", password=PASSWORD)
     return w
+
+
+PASSWORD = "x-secret-123"
+
+
+def make_user(username: str, role: str, prefectures: list[Area] | None = None):  # type: ignore[no-untyped-def]
+    user = get_user_model().objects.create_user(username, password=PASSWORD)
+    official = Official.objects.create(user=user, role=role)
+    official.prefectures.set(prefectures or [])
+    return user
