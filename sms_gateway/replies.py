@@ -119,9 +119,10 @@ def report_received(period: str, village: str, echoes: Iterable[Echo], warnings:
 
 
 def error(message: str, example: str) -> str:
-    """`Erreur: 'ELEC 5' invalide (1=oui, 0=non). Exemple: RAP EAU 1 ELEC 0 …`"""
+    """`Erreur: 'ELEC 5' invalide (1=oui, 0=non). Exemple: RAP EAU 1 ELEC 0 …`; `message` is the parser's
+    fragment, without its final stop."""
     with _in_french():
-        template = _("Erreur: {message} Exemple: {example}")
+        template = _("Erreur: {message}. Exemple: {example}")
     return _render(template, SEGMENT, ["message", "example"], message=message, example=example)
 
 

@@ -22,7 +22,7 @@ ECHOES = [
 def every_reply(village: str) -> dict[str, str]:
     return {
         "report": replies.report_received("2026-11", village, ECHOES, ["'ELECT' lu ELEC.", "Signature ignoree."]),
-        "error": replies.error("'ELEC 5' invalide (1=oui, 0=non).", EXAMPLE),
+        "error": replies.error("'ELEC 5' invalide (1=oui, 0=non)", EXAMPLE),
         "help": replies.help_card(EXAMPLE),
         "location": replies.location_accepted(village, 9.55111, 1.18622, ["Latitude et longitude inversees."]),
         "conflict": replies.location_conflict(village, "hors de son canton"),
@@ -35,12 +35,34 @@ def every_reply(village: str) -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize("village", ["Lama", LONG, LONG * 3])
-def test_every_reply_fits_one_plain_gsm7_segment(village):
-    for name, text in every_reply(village).items():
+@pytest.fixture(scope="module")
+def national():
+    from fixtures.national import generate
+
+    return generate()
+
+
+def check_fits(replies_by_name: dict[str, str]) -> None:
+    for name, text in replies_by_name.items():
         assert septets(text) <= 160, (name, len(text), text)
         assert text == to_gsm7(text), name
         assert text.isascii(), name
+
+
+@pytest.mark.parametrize("village", ["Lama", LONG, LONG * 3])
+def test_every_reply_fits_one_plain_gsm7_segment(village):
+    check_fits(every_reply(village))
+
+
+def test_every_reply_fits_with_the_longest_names_of_the_national_dataset(national):
+    villages = sorted(national.villages, key=lambda v: len(v.name), reverse=True)[:5]
+    prefectures = sorted(national.prefectures, key=lambda p: len(p.name), reverse=True)[:3]
+    for village in villages:
+        check_fits(every_reply(village.name))
+        # The longest real-sized names are not cut in a full confirmation.
+        assert to_gsm7(village.name).upper() in replies.report_received("2026-11", village.name, ECHOES)
+    for prefecture in prefectures:
+        check_fits({"alert": replies.alert_received(prefecture.name)})
 
 
 def test_the_protocol_confirmation_reads_as_on_the_card():
@@ -51,7 +73,7 @@ def test_the_protocol_confirmation_reads_as_on_the_card():
 
 
 def test_the_protocol_error_reads_as_on_the_card():
-    text = replies.error("'ELEC 5' invalide (1=oui, 0=non).", EXAMPLE)
+    text = replies.error("'ELEC 5' invalide (1=oui, 0=non)", EXAMPLE)
     assert text == "Erreur: 'ELEC 5' invalide (1=oui, 0=non). Exemple: RAP EAU 1 ELEC 0 RES 2 SANTE 1 ECOLE 1 ROUTE 0"
 
 

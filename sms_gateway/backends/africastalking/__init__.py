@@ -1,0 +1,1 @@
+"""Africa's Talking (https://africastalking.com): the provider of the chiefs' SMS in production."""

@@ -1,0 +1,240 @@
+"""The outbox through the real `africastalking` SDK, against the fake provider on a local port."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from sms_gateway.backends.africastalking.backend import AfricasTalkingBackend
+from sms_gateway.backends.console import backend as console
+from sms_gateway.models import DeliveryReport, OutboxKind, OutboxMessage, OutboxStatus
+from sms_gateway.outbox import (
+    UNKNOWN_OUTCOME,
+    give_up_on_stuck_sends,
+    queue_message,
+    record_delivery_report,
+    resend,
+    retry_delay,
+    send_message,
+)
+
+CHIEF = "+22890112233"
+
+
+def make_due(message: OutboxMessage) -> None:
+    """Time passes: the retry is due."""
+    OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now() - dt.timedelta(seconds=1))
+
+
+@pytest.mark.django_db
+def test_a_queued_reply_is_sent_once_with_provider_id_and_cost(fake_provider):
+    message = queue_message(CHIEF, "Message recu.", OutboxKind.REPLY)
+
+    assert send_message(message.pk) == OutboxStatus.SENT
+
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.SENT and message.attempts == 1
+    assert message.provider_message_id.startswith("ATXid_")
+    assert message.cost == "XOF 15.0000" and message.provider_status == "Success" and message.sent_at
+    [sent] = fake_provider.sent
+    assert (sent.message_id, sent.to, sent.message, sent.username) == (
+        message.provider_message_id,
+        CHIEF,
+        "Message recu.",
+        "evillage",
+    )
+    assert fake_provider.requests[0].headers["apiKey"] == "test-api-key"
+
+    assert send_message(message.pk) is None  # already sent: a second task does nothing
+    assert len(fake_provider.requests) == 1
+
+
+@pytest.mark.django_db
+def test_the_sender_id_is_passed_when_set(fake_provider, settings):
+    settings.AFRICASTALKING_SENDER_ID = "EVILLAGE"
+    send_message(queue_message(CHIEF, "Bonjour", OutboxKind.NOTICE).pk)
+    assert fake_provider.sent[0].sender == "EVILLAGE"
+
+
+@pytest.mark.django_db
+def test_a_message_not_yet_due_is_not_sent(fake_provider):
+    message = queue_message(CHIEF, "Plus tard", OutboxKind.REMINDER)
+    OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now() + dt.timedelta(minutes=5))
+    assert send_message(message.pk) is None
+    assert fake_provider.requests == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("outcome", ["http:500", "http:503", "http:429", "timeout", "recipient:501"])
+def test_temporary_failures_are_retried_with_growing_delays_then_sent_once(fake_provider, settings, outcome):
+    settings.SMS_RETRY_DELAY_SECONDS = 30
+    settings.AFRICASTALKING_TIMEOUT_SECONDS = 0.3
+    fake_provider.fail_next(2, outcome)
+    message = queue_message(CHIEF, "Message recu.")
+
+    delays = []
+    for _ in range(2):
+        before = timezone.now()
+        assert send_message(message.pk) == OutboxStatus.PENDING
+        message.refresh_from_db()
+        assert message.status == OutboxStatus.PENDING and message.last_error
+        delays.append((message.next_attempt_at - before).total_seconds())
+        assert send_message(message.pk) is None  # not due yet
+        make_due(message)
+    assert send_message(message.pk) == OutboxStatus.SENT
+
+    assert 30 <= delays[0] < 31 and 60 <= delays[1] < 61
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.SENT and message.attempts == 3 and message.last_error == ""
+    assert len(fake_provider.requests) == 3
+    assert len(fake_provider.sent) == 1
+
+
+def test_retry_delays_double_and_are_capped(settings):
+    settings.SMS_RETRY_DELAY_SECONDS = 30
+    settings.SMS_RETRY_MAX_DELAY_SECONDS = 200
+    assert [retry_delay(n).total_seconds() for n in range(1, 6)] == [30, 60, 120, 200, 200]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("outcome", "error"),
+    [
+        ("http:401", "HTTP 401"),
+        ("http:400", "HTTP 400"),
+        ("recipient:403", "InvalidPhoneNumber (403)"),
+        ("recipient:406", "UserInBlacklist (406)"),
+        ("recipient:405", "InsufficientBalance (405)"),
+        ("http:201", "unknown outcome"),  # a 2xx we cannot read may have been sent: not retried
+    ],
+)
+def test_a_refusal_is_final(fake_provider, outcome, error):
+    fake_provider.fail_next(1, outcome)
+    message = queue_message(CHIEF, "Message recu.")
+
+    assert send_message(message.pk) == OutboxStatus.FAILED
+
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.FAILED and message.attempts == 1
+    assert error in message.last_error
+    make_due(message)
+    assert send_message(message.pk) is None
+    assert len(fake_provider.requests) == 1 and fake_provider.sent == []
+
+
+@pytest.mark.django_db
+def test_a_number_the_sdk_refuses_fails_without_a_call(fake_provider):
+    message = queue_message("22890112233", "Sans plus")  # no leading +: the SDK's own check refuses it
+    assert send_message(message.pk) == OutboxStatus.FAILED
+    message.refresh_from_db()
+    assert "Invalid phone number" in message.last_error
+    assert fake_provider.requests == []
+
+
+@pytest.mark.django_db
+def test_a_json_answer_with_a_charset_is_read_although_the_sdk_returns_a_str(fake_provider):
+    fake_provider.fail_next(1, "text-json")
+    message = queue_message(CHIEF, "Message recu.")
+    assert send_message(message.pk) == OutboxStatus.SENT
+    message.refresh_from_db()
+    assert message.provider_message_id == fake_provider.sent[0].message_id
+
+
+@pytest.mark.django_db
+def test_five_temporary_failures_dead_letter_the_message(fake_provider, settings):
+    settings.SMS_MAX_SEND_ATTEMPTS = 5
+    fake_provider.fail_next(5, "http:502")
+    message = queue_message(CHIEF, "Message recu.")
+
+    statuses = []
+    for _ in range(5):
+        statuses.append(send_message(message.pk))
+        make_due(message)
+
+    assert statuses == [OutboxStatus.PENDING] * 4 + [OutboxStatus.DEAD]
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.DEAD and message.attempts == 5 and "502" in message.last_error
+    assert send_message(message.pk) is None
+    assert len(fake_provider.requests) == 5 and fake_provider.sent == []
+
+    assert resend([message.pk]) == 1  # a person's decision, from the admin
+    assert send_message(message.pk) == OutboxStatus.SENT
+    assert len(fake_provider.sent) == 1
+
+
+@pytest.mark.django_db
+def test_a_send_cut_by_a_dead_worker_is_never_resent_blindly(fake_provider):
+    message = queue_message(CHIEF, "Message recu.")
+    # What a worker killed during the provider call leaves behind.
+    OutboxMessage.objects.filter(pk=message.pk).update(status=OutboxStatus.SENDING, attempts=1)
+
+    assert send_message(message.pk) is None  # the re-delivered task does not send it
+    assert give_up_on_stuck_sends(dt.timedelta(minutes=10)) == 0  # within the grace: maybe still running
+    OutboxMessage.objects.filter(pk=message.pk).update(updated_at=timezone.now() - dt.timedelta(minutes=11))
+    assert give_up_on_stuck_sends(dt.timedelta(minutes=10)) == 1
+
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.FAILED and message.last_error == UNKNOWN_OUTCOME
+    assert send_message(message.pk) is None
+    assert fake_provider.requests == []
+
+
+@pytest.mark.django_db
+def test_a_delivery_report_that_outruns_the_send_is_applied_when_it_is_recorded(fake_provider):
+    fake_provider.use_message_ids("ATXid_early")
+    report = AfricasTalkingBackend().parse_status({"id": "ATXid_early", "status": "Success"})
+    assert record_delivery_report(report).outbox is None  # not known yet
+
+    message = queue_message(CHIEF, "Message recu.")
+    send_message(message.pk)
+
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.DELIVERED and message.provider_status == "Success"
+    assert DeliveryReport.objects.get().outbox == message
+
+
+@pytest.mark.django_db
+def test_unknown_kind_is_refused():
+    with pytest.raises(ValueError, match="kind"):
+        queue_message(CHIEF, "x", "spam")
+
+
+@pytest.mark.django_db
+def test_the_console_backend_sends_nothing_and_invents_an_id(settings, caplog):
+    settings.SMS_BACKEND = "console"
+    caplog.set_level("INFO")
+    message = queue_message(CHIEF, "Message recu.")
+
+    assert send_message(message.pk) == OutboxStatus.SENT
+
+    message.refresh_from_db()
+    assert message.provider_message_id.startswith("console-")
+    assert console.SENT[-1].to == CHIEF and console.SENT[-1].text == "Message recu."
+    assert "Message recu." in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_tasks_racing_for_one_message_send_it_once(fake_provider):
+    message = queue_message(CHIEF, "Message recu.")
+    barrier = threading.Barrier(6)
+    results = []
+
+    def race() -> None:
+        barrier.wait()
+        try:
+            results.append(send_message(message.pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=race) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(results, key=str) == [None] * 5 + [OutboxStatus.SENT]
+    assert len(fake_provider.sent) == 1
