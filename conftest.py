@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+# Celery queue isolation, the fake SMS provider and real workers, for every test folder.
+pytest_plugins = ["sms_gateway.testing.fixtures"]
+
 SHARED_DATA = Path(__file__).resolve().parent.parent / "shared" / "data" / "togo"
 
 _real_connect = socket.socket.connect

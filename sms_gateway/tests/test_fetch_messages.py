@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from sms_gateway.models import InboxMessage, InboxStatus
-from sms_gateway.tests.conftest import queued_tasks
+from sms_gateway.testing.fixtures import queued_tasks
 
 
 def fetch() -> str:

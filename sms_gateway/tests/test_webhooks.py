@@ -15,9 +15,9 @@ from django.db import connection
 
 from sms_gateway.models import DeliveryReport, InboxMessage, InboxStatus, OutboxMessage, OutboxStatus
 from sms_gateway.tasks import sweep_stuck_messages
+from sms_gateway.testing.fixtures import TOKEN, queued_tasks
 from sms_gateway.testing.redis_server import free_port
 from sms_gateway.testing.worker import use_broker
-from sms_gateway.tests.conftest import TOKEN, queued_tasks
 
 INBOUND = f"/sms/at/inbound/{TOKEN}/"
 DELIVERY = f"/sms/at/delivery/{TOKEN}/"

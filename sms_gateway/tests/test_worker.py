@@ -16,9 +16,9 @@ from django.db import connection
 from sms_gateway.models import InboxMessage, InboxStatus, OutboxMessage, OutboxStatus
 from sms_gateway.outbox import UNKNOWN_OUTCOME
 from sms_gateway.tasks import sweep_stuck_messages
+from sms_gateway.testing.fixtures import TOKEN
 from sms_gateway.testing.redis_server import ThrowawayRedis
 from sms_gateway.testing.worker import database_url, use_broker, wait_until
-from sms_gateway.tests.conftest import TOKEN
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
