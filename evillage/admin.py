@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.contrib.gis.admin import GISModelAdmin
 
-from evillage.models import Chief
+from evillage.models import (
+    Alert,
+    Chief,
+    Indicator,
+    LocationCandidate,
+    Official,
+    OfficialContact,
+    Report,
+    ReportValue,
+)
 from evillage.phones import normalize_phone
 from geo.admin import PrefectureFilter, RegionFilter
 
@@ -37,3 +47,65 @@ class ChiefAdmin(admin.ModelAdmin):
     list_select_related = ["village"]
     autocomplete_fields = ["village"]
     readonly_fields = ["created_at", "updated_at"]
+
+
+@admin.register(OfficialContact)
+class OfficialContactAdmin(admin.ModelAdmin):
+    list_display = ["name", "phone", "area", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "phone", "area__name"]
+    autocomplete_fields = ["area"]
+
+
+@admin.register(Official)
+class OfficialAdmin(admin.ModelAdmin):
+    list_display = ["user", "role"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    autocomplete_fields = ["user", "prefectures"]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    """The catalogue: a new indicator is understood by SMS as soon as it is saved and active."""
+
+    list_display = ["card_order", "key", "keyword", "label", "kind", "scale_max", "is_active"]
+    list_display_links = ["key"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["key", "keyword", "label"]
+
+
+class ReportValueInline(admin.TabularInline):
+    model = ReportValue
+    fields = ["indicator", "value", "is_current"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    list_display = ["village", "period", "chief", "received_at", "source"]
+    list_filter = ["period", ChiefRegionFilter, ChiefPrefectureFilter]
+    search_fields = ["village__code", "village__name", "chief__phone"]
+    list_select_related = ["village", "chief"]
+    readonly_fields = ["village", "chief", "period", "population", "received_at", "source", "created_at"]
+    inlines = [ReportValueInline]
+
+
+@admin.register(LocationCandidate)
+class LocationCandidateAdmin(GISModelAdmin):
+    list_display = ["village", "status", "distance_m", "received_at", "decided_by"]
+    list_filter = ["status"]
+    search_fields = ["village__code", "village__name"]
+    list_select_related = ["village", "decided_by"]
+    readonly_fields = ["village", "chief", "received_at", "distance_m", "decided_by", "decided_at"]
+
+
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    list_display = ["received_at", "village", "chief", "text", "handled_at"]
+    list_filter = [ChiefRegionFilter, ChiefPrefectureFilter]
+    search_fields = ["village__code", "village__name", "text"]
+    list_select_related = ["village", "chief"]
+    readonly_fields = ["chief", "village", "text", "received_at", "handled_by", "handled_at"]

@@ -17,7 +17,21 @@ def admin_client(client, world):
     return client
 
 
-@pytest.mark.parametrize("model", ["geo/area", "geo/village", "geo/boundaryset", "evillage/chief"])
+@pytest.mark.parametrize(
+    "model",
+    [
+        "geo/area",
+        "geo/village",
+        "geo/boundaryset",
+        "evillage/chief",
+        "evillage/indicator",
+        "evillage/report",
+        "evillage/locationcandidate",
+        "evillage/alert",
+        "evillage/officialcontact",
+        "evillage/official",
+    ],
+)
 def test_change_lists_and_add_forms_open(admin_client, model):
     assert admin_client.get(f"/admin/{model}/").status_code == 200
     assert admin_client.get(f"/admin/{model}/add/").status_code == 200
