@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from django.contrib.gis.db import models
-from django.contrib.gis.geos import Point
+from django.contrib.gis.db.models.functions import Area as AreaSize
+from django.contrib.gis.db.models.functions import Intersection
+from django.contrib.gis.geos import MultiPolygon, Point
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -105,6 +107,41 @@ class AreaQuerySet(models.QuerySet["Area"]):
             )
             found = dict(cursor.fetchall())
         return [found.get(i) for i in range(1, len(points) + 1)]
+
+    def nearest_to_points(
+        self, points: Sequence[tuple[float, float]], level: str, boundary_set: BoundarySet | None = None
+    ) -> list[int | None]:
+        """For each (lon, lat), the id of the nearest area of `level` (for points outside them all): one query."""
+        if not points:
+            return []
+        set_id = boundary_set.pk if boundary_set else BoundarySet.objects.get(is_active=True).pk
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT p.i, nearest.area_id
+                FROM unnest(%s::float8[], %s::float8[]) WITH ORDINALITY AS p(lon, lat, i)
+                CROSS JOIN LATERAL (
+                    SELECT ap.area_id
+                    FROM geo_areapiece ap
+                    JOIN geo_area a ON a.id = ap.area_id AND a.level = %s AND a.boundary_set_id = %s
+                    ORDER BY ap.geom <-> ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326), ap.area_id
+                    LIMIT 1
+                ) AS nearest
+                """,
+                [[p[0] for p in points], [p[1] for p in points], level, set_id],
+            )
+            found = dict(cursor.fetchall())
+        return [found.get(i) for i in range(1, len(points) + 1)]
+
+    def most_overlapping(self, geom: MultiPolygon) -> Area | None:
+        """The area of this queryset that shares the largest surface with `geom` (ties: the smallest id)."""
+        return (
+            self.filter(geom__intersects=geom)
+            .annotate(shared=AreaSize(Intersection("geom", geom)))
+            .defer("geom")
+            .order_by("-shared", "id")
+            .first()
+        )
 
 
 class Area(models.Model):

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from django.contrib.gis.db.models.functions import Area as AreaSize
-from django.contrib.gis.db.models.functions import Intersection
 from django.contrib.gis.gdal import DataSource, GDALException, OGRGeometry
 from django.contrib.gis.gdal.layer import Layer
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
@@ -224,13 +222,7 @@ class ParentFinder:
         return self.index.match(text)
 
     def by_overlap(self, geom: MultiPolygon) -> Area | None:
-        return (
-            self.candidates.filter(geom__intersects=geom)
-            .annotate(shared=AreaSize(Intersection("geom", geom)))
-            .defer("geom")
-            .order_by("-shared", "id")
-            .first()
-        )
+        return self.candidates.most_overlapping(geom)
 
 
 def import_boundaries(

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TextIO
 
 from django.contrib.gis.geos import Point
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
@@ -350,26 +350,6 @@ class Placer:
         return ""
 
     def nearest_prefectures(self, points: Sequence[tuple[float, float]]) -> list[Area | None]:
-        """For each (lon, lat) outside every prefecture, the nearest prefecture of the set: one query.
-
-        Like `locate_points`, this belongs on the `Area` manager; it lives here until it has a second user.
-        """
-        if not points:
-            return []
-        with connection.cursor() as cursor:
-            cursor.execute(
-                """
-                SELECT p.i, nearest.area_id
-                FROM unnest(%s::float8[], %s::float8[]) WITH ORDINALITY AS p(lon, lat, i)
-                CROSS JOIN LATERAL (
-                    SELECT ap.area_id
-                    FROM geo_areapiece ap
-                    JOIN geo_area a ON a.id = ap.area_id AND a.level = %s AND a.boundary_set_id = %s
-                    ORDER BY ap.geom <-> ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326), ap.area_id
-                    LIMIT 1
-                ) AS nearest
-                """,
-                [[p[0] for p in points], [p[1] for p in points], Level.PREFECTURE.value, self.boundary_set.pk],
-            )
-            found = dict(cursor.fetchall())
-        return [self._area(found.get(i)) for i in range(1, len(points) + 1)]
+        """For each (lon, lat) outside every prefecture, the nearest prefecture of the set: one query."""
+        ids = Area.objects.nearest_to_points(points, Level.PREFECTURE, self.boundary_set)
+        return [self._area(i) for i in ids]
