@@ -8,6 +8,7 @@ from django.contrib.gis.admin import GISModelAdmin
 
 from evillage.models import (
     Alert,
+    AreaStatistic,
     Chief,
     Indicator,
     LocationCandidate,
@@ -15,6 +16,7 @@ from evillage.models import (
     OfficialContact,
     Report,
     ReportValue,
+    VillageState,
 )
 from evillage.phones import normalize_phone
 from geo.admin import PrefectureFilter, RegionFilter
@@ -109,3 +111,46 @@ class AlertAdmin(admin.ModelAdmin):
     search_fields = ["village__code", "village__name", "text"]
     list_select_related = ["village", "chief"]
     readonly_fields = ["chief", "village", "text", "received_at", "handled_by", "handled_at"]
+
+
+class ReadOnlyLayerAdmin(admin.ModelAdmin):
+    """Layers are computed (`evillage.layers`): the admin shows them, never edits them."""
+
+    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(AreaStatistic)
+class AreaStatisticAdmin(ReadOnlyLayerAdmin):
+    list_display = [
+        "period",
+        "level",
+        "area",
+        "indicator",
+        "villages_expected",
+        "villages_reporting",
+        "villages_with_service",
+        "share_villages",
+        "completeness",
+        "timeliness",
+        "refreshed_at",
+    ]
+    list_filter = ["level", "indicator", "period"]
+    search_fields = ["area__name", "area__code"]
+    list_select_related = ["area", "indicator"]
+    exclude = ["geom"]  # a national outline would weigh down every page
+
+
+@admin.register(VillageState)
+class VillageStateAdmin(ReadOnlyLayerAdmin):
+    list_display = ["village", "indicator", "value", "period", "staleness_months", "is_stale", "refreshed_at"]
+    list_filter = ["indicator", "is_stale", "period"]
+    search_fields = ["village__code", "village__name"]
+    list_select_related = ["village", "indicator"]
+    exclude = ["location"]

@@ -249,3 +249,128 @@ class Official(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
+
+
+# Layers -----------------------------------------------------------------------------------------------
+# What the API, the dashboards and QGIS read: computed by `evillage.layers` from chiefs and current report
+# values, stored with the area's geometry so that every reader sees the same numbers.
+
+
+class LayerLevel(models.TextChoices):
+    REGION = "region", _("Région")
+    PREFECTURE = "prefecture", _("Préfecture")
+    COMMUNE = "commune", _("Commune")
+    CANTON = "canton", _("Canton")
+    NATION = "nation", _("Nation")  # the row whose area is NULL
+
+
+class AreaStatistic(gis_models.Model):
+    """One area × indicator × month: how many villages were expected, reported, have the service.
+
+    Definitions (see `evillage.layers`): expected = villages with an active chief today; reporting = expected
+    villages with a current value for the indicator and month; with the service = yes (≥ 1) for a yes/no
+    indicator, the top of the scale (`scale_max`, e.g. network "BON") for a scale.
+    """
+
+    area = models.ForeignKey(
+        "geo.Area",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="statistics",
+        verbose_name=_("zone"),
+        help_text=_("Vide pour la nation."),
+    )
+    level = models.CharField(_("niveau"), max_length=16, choices=LayerLevel.choices)
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="area_statistics", verbose_name=_("indicateur")
+    )
+    period = models.CharField(_("mois"), max_length=7)
+    villages_expected = models.PositiveIntegerField(_("villages attendus"), default=0)
+    villages_reporting = models.PositiveIntegerField(_("villages ayant répondu"), default=0)
+    villages_with_service = models.PositiveIntegerField(_("villages avec le service"), default=0)
+    reports_on_time = models.PositiveIntegerField(_("rapports à temps"), default=0)
+    # Villages without a known population count 0.
+    population_expected = models.BigIntegerField(_("population attendue"), default=0)
+    population_reporting = models.BigIntegerField(_("population des villages ayant répondu"), default=0)
+    population_with_service = models.BigIntegerField(_("population avec le service"), default=0)
+    share_villages = models.FloatField(_("part des villages"), null=True, blank=True)  # None: nobody reported
+    share_population = models.FloatField(_("part de la population"), null=True, blank=True)
+    completeness = models.FloatField(_("complétude"), null=True, blank=True)  # None: no village expected
+    timeliness = models.FloatField(_("ponctualité"), null=True, blank=True)
+    # Scale indicators: villages per level over the reporting ones, {"0": n, "1": n, "2": n}; {} for yes/no.
+    distribution = models.JSONField(_("répartition"), default=dict, blank=True)
+    geom = gis_models.MultiPolygonField(_("limites"), srid=4326)
+    refreshed_at = models.DateTimeField(_("calculé le"))
+
+    class Meta:
+        verbose_name = _("statistique de zone")
+        verbose_name_plural = _("statistiques de zone")
+        ordering = ["period", "level", "area_id", "indicator_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area", "indicator", "period"],
+                nulls_distinct=False,  # one nation row (area NULL) per indicator and month
+                name="evillage_areastatistic_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["level", "indicator", "period"], name="evillage_areastat_level")]
+
+    def __str__(self) -> str:
+        return f"{self.area_id or 'nation'} {self.indicator_id} {self.period}"
+
+
+class VillageState(gis_models.Model):
+    """The last-known value of one indicator in one village, and how old it is.
+
+    A village that stopped reporting keeps its last value, marked stale, rather than vanishing from the map.
+    """
+
+    village = models.ForeignKey(
+        "geo.Village", on_delete=models.CASCADE, related_name="states", verbose_name=_("village")
+    )
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="village_states", verbose_name=_("indicateur")
+    )
+    value = models.PositiveSmallIntegerField(_("valeur"))
+    period = models.CharField(_("mois de la valeur"), max_length=7)
+    staleness_months = models.IntegerField(_("ancienneté (mois)"))  # months between `period` and the current one
+    is_stale = models.BooleanField(_("périmée"))  # staleness ≥ LAYERS_STALE_AFTER_MONTHS
+    location = gis_models.PointField(_("position"), srid=4326)  # the village's, copied for map readers
+    prefecture = models.ForeignKey(
+        "geo.Area", on_delete=models.CASCADE, related_name="+", verbose_name=_("préfecture")
+    )  # the village's, copied so that jurisdiction scopes without a join
+    refreshed_at = models.DateTimeField(_("calculé le"))
+
+    class Meta:
+        verbose_name = _("état de village")
+        verbose_name_plural = _("états de village")
+        ordering = ["village_id", "indicator_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["village", "indicator"], name="evillage_villagestate_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village_id} {self.indicator_id}={self.value} ({self.period})"
+
+
+class PendingLayerRefresh(models.Model):
+    """A village and month whose layers wait for the debounced refresh (`evillage.tasks`).
+
+    Written in the report's own transaction, so a report is never recorded without it; the refresh task
+    deletes what it has done, and the nightly full rebuild catches anything a lost task left behind.
+    """
+
+    village = models.ForeignKey("geo.Village", on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(max_length=7)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rafraîchissement de couche en attente")
+        verbose_name_plural = _("rafraîchissements de couche en attente")
+        constraints = [
+            models.UniqueConstraint(fields=["village", "period"], name="evillage_pendinglayerrefresh_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village_id} {self.period}"

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from evillage.layers import mark_dirty
 from evillage.models import (
     Alert,
     CandidateStatus,
@@ -197,6 +198,8 @@ def record_report(
         )
         if population is not None:
             set_village_population(village, population)
+        # In this transaction, so the layers' refresh is owed exactly when the report is kept.
+        mark_dirty(village.pk, period)
     return report
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from evillage.env import database_from_url, env_bool, env_int, env_list, env_str
@@ -26,6 +27,9 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "rest_framework",
     "rest_framework_gis",
+    "rest_framework.authtoken",  # API tokens for the ministry (create_api_token)
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI from local static files, never a CDN
     # From the ground up: places, the domain, the SMS channel, the faces.
     "geo",
     "evillage",
@@ -95,6 +99,27 @@ LOCATION_TOLERANCE_METERS = env_int("LOCATION_TOLERANCE_METERS", 2000, minimum=0
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
+# --- API (dashboards.api): REST framework, OpenAPI schema ---
+REST_FRAMEWORK = {
+    # Token first: an anonymous request is then told to authenticate (401), not just refused (403).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 100,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "E-Village API",
+    "DESCRIPTION": "Villages, zones, couches statistiques, rapports et exports du programme E-Village (Togo).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}
+
 # Celery: Redis is the broker; the database stays the source of truth.
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_ACKS_LATE = True
@@ -133,6 +158,25 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout"
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_BEAT_SCHEDULE = {
     "sms-sweep-stuck-messages": {"task": "sms_gateway.tasks.sweep_stuck_messages", "schedule": 60.0},
+}
+
+# --- Layers and reminders (evillage.layers, sms_gateway.reminders) ---
+# A village's last-known value is stale once it is this many months older than the current month.
+LAYERS_STALE_AFTER_MONTHS = env_int("LAYERS_STALE_AFTER_MONTHS", 2, minimum=1)
+# A report is on time when received by the end of this many days after its month's last day (Lomé time).
+LAYERS_DEADLINE_DAYS = env_int("LAYERS_DEADLINE_DAYS", 5, minimum=0, maximum=60)
+# Reports arriving within this many seconds of each other share one layer refresh.
+LAYERS_DEBOUNCE_SECONDS = env_int("LAYERS_DEBOUNCE_SECONDS", 10, minimum=0, maximum=3600)
+# Chiefs who have not reported are reminded from this many days before their month closes.
+REMINDER_DAYS_BEFORE_CLOSE = env_int("REMINDER_DAYS_BEFORE_CLOSE", 3, minimum=0, maximum=27)
+CELERY_IMPORTS = ["sms_gateway.reminders"]
+CELERY_BEAT_SCHEDULE |= {
+    # Staleness moves with the calendar, and chiefs or populations change outside reports: rebuild nightly.
+    "layers-full-refresh": {"task": "evillage.tasks.refresh_all_layers", "schedule": crontab(hour=2, minute=30)},
+    # Refreshes a lost debounced task left pending (broker down when the report came).
+    "layers-pending-refresh": {"task": "evillage.tasks.refresh_pending_layers", "schedule": 300.0},
+    "sms-period-reminders": {"task": "sms_gateway.reminders.send_reminders", "schedule": crontab(hour=9, minute=0)},
+    "sms-period-summaries": {"task": "sms_gateway.reminders.send_summaries", "schedule": crontab(hour=8, minute=0)},
 }
 
 # Django 5.2 warns on every command that GDAL < 3.9 will be unsupported later; Debian 12 ships 3.6.

@@ -176,3 +176,47 @@ class QuarantinedNumber(models.Model):
         """One registration hint a day at most (protocol.md, Replies)."""
         now = now or timezone.now()
         return self.last_hint_at is None or now - self.last_hint_at >= dt.timedelta(days=1)
+
+
+class Reminder(models.Model):
+    """One reminder SMS to a chief who had not reported for a month: never two for the same chief and month."""
+
+    chief = models.ForeignKey(
+        "evillage.Chief", on_delete=models.CASCADE, related_name="reminders", verbose_name=_("chef")
+    )
+    period = models.CharField(_("mois"), max_length=7)
+    outbox = models.ForeignKey(
+        OutboxMessage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("SMS")
+    )
+    created_at = models.DateTimeField(_("envoyé le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rappel")
+        verbose_name_plural = _("rappels")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["chief", "period"], name="sms_one_reminder_per_chief_period")]
+
+    def __str__(self) -> str:
+        return f"{self.chief_id} {self.period}"
+
+
+class PeriodSummary(models.Model):
+    """A closed month's reporting summary sent to a prefecture's officials: once per prefecture and month."""
+
+    prefecture = models.ForeignKey("geo.Area", on_delete=models.CASCADE, related_name="+", verbose_name=_("préfecture"))
+    period = models.CharField(_("mois"), max_length=7)
+    villages_expected = models.PositiveIntegerField(_("villages attendus"))
+    villages_reporting = models.PositiveIntegerField(_("villages ayant répondu"))
+    recipients = models.PositiveIntegerField(_("destinataires"))
+    created_at = models.DateTimeField(_("envoyé le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("bilan mensuel")
+        verbose_name_plural = _("bilans mensuels")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["prefecture", "period"], name="sms_one_summary_per_prefecture_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefecture_id} {self.period}"

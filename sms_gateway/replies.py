@@ -200,3 +200,43 @@ def unknown_number_hint() -> str:
                 "ex. INSCR KLO-0231 KOSSI AMEGAN"
             )
         )
+
+
+def reminder(period: str, village: str, closes_on: str, example: str) -> str:
+    """`Rappel E-Village: rapport 11/2026 de KPELE-DAFO pas encore recu. Envoyez-le avant le 30/11: RAP EAU 1 …`"""
+    year, month = period.split("-")
+    with _in_french():
+        template = _(
+            "Rappel E-Village: rapport {period} de {village} pas encore recu. Envoyez-le avant le {date}: {example}"
+        )
+    return _render(
+        template,
+        SEGMENT,
+        ["village", "example"],
+        period=f"{month}/{year}",
+        village=village.upper(),
+        date=closes_on,
+        example=example,
+    )
+
+
+def period_summary(prefecture: str, period: str, expected: int, reporting: int) -> str:
+    """`E-Village Kozah 10/2026: 87/110 villages ont envoye leur rapport (79%), 23 manquants. …`"""
+    year, month = period.split("-")
+    rate = round(100 * reporting / expected) if expected else 0
+    with _in_french():
+        template = _(
+            "E-Village {prefecture} {period}: {reporting}/{expected} villages ont envoye leur rapport ({rate}%), "
+            "{missing} manquants. Liste sur le tableau de bord."
+        )
+    return _render(
+        template,
+        SEGMENT,
+        ["prefecture"],
+        prefecture=prefecture,
+        period=f"{month}/{year}",
+        reporting=str(reporting),
+        expected=str(expected),
+        rate=str(rate),
+        missing=str(expected - reporting),
+    )

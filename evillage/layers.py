@@ -1,0 +1,647 @@
+"""The aggregated layers: statistics per area × indicator × month, and each village's last-known state.
+
+Both are PostGIS tables (`AreaStatistic`, `VillageState`) carrying geometry, so that the API, the dashboards
+and QGIS (opening the database directly) read the same numbers. They are computed here, in SQL, set-based.
+
+Definitions
+- Expected: the villages that have an active chief (a village chief, or a canton chief reporting for the
+  canton's seat village). Chiefs are not historised, so every month — past ones included — is judged by
+  the chiefs active *now*: a chief appointed today makes their village expected in earlier months too.
+- Reporting: expected villages with a current value (`ReportValue.is_current`) for the indicator and month.
+  Values from villages without an active chief are kept but not counted.
+- With the service: a yes/no value ≥ 1; for a scale, the top of the scale only (`scale_max`: network "BON").
+  Shares divide by the reporting villages (or their population) and are None when nobody reported (or the
+  reporting villages have no known population). Villages without a population count 0.
+- On time: a reporting village whose current value came in a report received before the end of the day
+  `LAYERS_DEADLINE_DAYS` after the month's last day (Lomé time). Timeliness = on time ÷ expected.
+- Distribution (scale indicators): reporting villages per level, every level from 0 to `scale_max` present.
+- Areas are those of the active boundary set. A village counts in its canton, in the commune whose polygon
+  holds it (communes of its prefecture; villages record no commune), in its prefecture, in that prefecture's
+  region and in the nation. Regions are the sums of their prefectures and the nation the sum of its regions,
+  which is what lets a report refresh the nation without reading every village.
+- Months covered: those with reports, and the current month (so that its completeness shows from day one).
+- Village state: per village and active indicator, the current value of the latest month not after the
+  current one; staleness = months between that month and the current one; stale from
+  `LAYERS_STALE_AFTER_MONTHS`. Villages with no value for an indicator have no row for it.
+
+Refreshing
+- `refresh_layers()` rebuilds everything (nightly, and the `refresh_layers` command); with `period` or
+  `areas` it rebuilds that part only.
+- After a report, `mark_dirty(village, period)` records the key in the report's transaction and, on commit,
+  schedules one debounced task (`evillage.tasks.refresh_pending_layers`) that refreshes every key gathered
+  meanwhile, month by month: the villages' prefectures (recomputed from their villages), their cantons and
+  communes, their regions and the nation (sums of stored rows), and the villages' states — a handful of
+  statements whatever the number of villages. The first report of a month not laid out yet lays out every
+  area for it.
+- What a report does not announce — a chief appointed or retired, a population changed by an import, a
+  boundary set activated, the calendar moving staleness on — is taken up by the nightly full rebuild.
+- Figures computed again identical are not rewritten: `refreshed_at` is when a row's figures last changed.
+- Every refresh holds one transaction-level advisory lock, so refreshes never interleave their writes.
+- Consistency rests on the registry's invariant (`geo.services.place_village`): a village's canton lies in
+  its prefecture, and its prefecture in its region.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import zlib
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+
+from evillage.models import Chief, ChiefStatus, ReportValue
+from evillage.periods import parse_period, period_bounds, period_of_moment
+from geo.models import Area, Level, Village
+
+logger = logging.getLogger(__name__)
+
+# pg advisory lock key: one layer refresh at a time, across every worker and host.
+LAYERS_LOCK = zlib.crc32(b"evillage.layers")
+# A full rebuild sorts and hashes every current value: give it room rather than spill to disk.
+FULL_REBUILD_WORK_MEM = "256MB"
+# Keys claimed by one pass of the debounced task.
+PENDING_BATCH = 5000
+
+Progress = Callable[[str], None]
+
+
+# SQL ---------------------------------------------------------------------------------------------------
+# Every statement fills a `sums` CTE (one row per area × indicator × month with the counts), and `_FINISH`
+# turns the counts into shares and a distribution, then upserts.
+
+_FINISH = """
+INSERT INTO evillage_areastatistic (
+    area_id, level, indicator_id, period, villages_expected, villages_reporting, villages_with_service,
+    reports_on_time, population_expected, population_reporting, population_with_service,
+    share_villages, share_population, completeness, timeliness, distribution, geom, refreshed_at)
+SELECT s.area_id, s.level, s.indicator_id, s.period, s.expected, s.reporting, s.served,
+       s.on_time, s.pop_expected, s.pop_reporting, s.pop_served,
+       s.served::float8 / NULLIF(s.reporting, 0),
+       CASE WHEN s.reporting > 0 THEN s.pop_served::float8 / NULLIF(s.pop_reporting, 0) END,
+       s.reporting::float8 / NULLIF(s.expected, 0),
+       s.on_time::float8 / NULLIF(s.expected, 0),
+       CASE WHEN s.kind = 'scale' THEN (
+           SELECT jsonb_object_agg(k::text, COALESCE(s.histogram[k + 1], 0))
+           FROM generate_series(0, s.scale_max) AS k)
+       ELSE '{{}}'::jsonb END,
+       s.geom, %(stamp)s
+FROM sums s
+ORDER BY s.area_id NULLS LAST, s.indicator_id, s.period
+ON CONFLICT (area_id, indicator_id, period) DO UPDATE SET
+    level = EXCLUDED.level,
+    villages_expected = EXCLUDED.villages_expected,
+    villages_reporting = EXCLUDED.villages_reporting,
+    villages_with_service = EXCLUDED.villages_with_service,
+    reports_on_time = EXCLUDED.reports_on_time,
+    population_expected = EXCLUDED.population_expected,
+    population_reporting = EXCLUDED.population_reporting,
+    population_with_service = EXCLUDED.population_with_service,
+    share_villages = EXCLUDED.share_villages,
+    share_population = EXCLUDED.share_population,
+    completeness = EXCLUDED.completeness,
+    timeliness = EXCLUDED.timeliness,
+    distribution = EXCLUDED.distribution,
+    {geom_update}
+    refreshed_at = EXCLUDED.refreshed_at
+-- Figures computed again identical are left alone (`refreshed_at` is when they last changed): a nightly
+-- rebuild or a report then rewrites only the rows that moved, not every index entry of every row.
+WHERE (evillage_areastatistic.level, evillage_areastatistic.villages_expected,
+       evillage_areastatistic.villages_reporting, evillage_areastatistic.villages_with_service,
+       evillage_areastatistic.reports_on_time, evillage_areastatistic.population_expected,
+       evillage_areastatistic.population_reporting, evillage_areastatistic.population_with_service,
+       evillage_areastatistic.distribution {geom_compare})
+   IS DISTINCT FROM
+      (EXCLUDED.level, EXCLUDED.villages_expected, EXCLUDED.villages_reporting, EXCLUDED.villages_with_service,
+       EXCLUDED.reports_on_time, EXCLUDED.population_expected, EXCLUDED.population_reporting,
+       EXCLUDED.population_with_service, EXCLUDED.distribution {geom_excluded})
+"""
+
+# Rewriting a detailed polygon costs more than the numbers: a report leaves the stored geometry alone,
+# the full rebuild (which also follows redrawn boundaries) rewrites it.
+_GEOM_UPDATE = "geom = EXCLUDED.geom,"
+
+_INDICATORS = "indicators AS (SELECT id, kind, scale_max FROM evillage_indicator WHERE is_active)"
+_ACTIVE_AREA = "geo_area a JOIN geo_boundaryset b ON b.id = a.boundary_set_id AND b.is_active"
+
+# Prefectures, cantons and communes, computed from the villages (the prefectures given, or all).
+_LEAF_SUMS = f"""
+WITH periods AS (
+    SELECT * FROM unnest(%(periods)s::varchar[], %(deadlines)s::timestamptz[]) AS p(period, deadline)
+),
+{_INDICATORS},
+leaf_areas AS (
+    SELECT a.id, a.level, a.geom FROM {_ACTIVE_AREA}
+    WHERE (a.level = 'prefecture' AND (%(prefectures)s::bigint[] IS NULL OR a.id = ANY(%(prefectures)s::bigint[])))
+       OR (a.level IN ('canton', 'commune')
+           AND (%(prefectures)s::bigint[] IS NULL OR a.parent_id = ANY(%(prefectures)s::bigint[]))
+           -- After a report, only the reporting villages' cantons change among their prefectures' cantons.
+           AND (a.level = 'commune' OR %(cantons)s::bigint[] IS NULL OR a.id = ANY(%(cantons)s::bigint[])))
+),
+expected AS NOT MATERIALIZED (
+    SELECT v.id, v.prefecture_id, v.canton_id, COALESCE(v.population, 0)::bigint AS population,
+           -- Villages record no commune: the commune of their prefecture whose polygon holds them (looked up
+           -- only when the active boundary set has communes).
+           CASE WHEN EXISTS (SELECT 1 FROM {_ACTIVE_AREA} WHERE a.level = 'commune') THEN (
+               SELECT ap.area_id FROM geo_areapiece ap JOIN geo_area c ON c.id = ap.area_id
+               WHERE c.level = 'commune' AND c.parent_id = v.prefecture_id AND ST_Intersects(ap.geom, v.location)
+               ORDER BY ap.area_id LIMIT 1)
+           END AS commune_id
+    FROM geo_village v
+    WHERE EXISTS (SELECT 1 FROM evillage_chief ch WHERE ch.village_id = v.id AND ch.status = 'active')
+      AND (%(prefectures)s::bigint[] IS NULL OR v.prefecture_id = ANY(%(prefectures)s::bigint[]))
+),
+-- In each grouping set only the grouped column is not NULL, so COALESCE names the area.
+expected_counts AS (
+    SELECT COALESCE(canton_id, commune_id, prefecture_id) AS area_id,
+           count(*) AS villages, sum(population)::bigint AS population
+    FROM expected
+    GROUP BY GROUPING SETS ((prefecture_id), (canton_id), (commune_id))
+),
+area_values AS (
+    SELECT COALESCE(e.canton_id, e.commune_id, e.prefecture_id) AS area_id, rv.indicator_id, rv.period,
+           count(*) AS reporting,
+           count(*) FILTER (WHERE f.served) AS served,
+           count(*) FILTER (WHERE r.received_at < p.deadline) AS on_time,
+           sum(e.population)::bigint AS pop_reporting,
+           COALESCE(sum(e.population) FILTER (WHERE f.served), 0)::bigint AS pop_served,
+           -- Villages per level, level 0 first; counted in the same pass rather than grouped by value.
+           {{histogram}} AS histogram
+    FROM expected e
+    JOIN evillage_reportvalue rv ON rv.village_id = e.id AND rv.is_current
+    JOIN periods p ON p.period = rv.period
+    JOIN indicators i ON i.id = rv.indicator_id
+    JOIN evillage_report r ON r.id = rv.report_id
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN i.kind = 'scale' THEN rv.value = i.scale_max ELSE rv.value >= 1 END AS served
+    ) f
+    GROUP BY GROUPING SETS (
+        (e.prefecture_id, rv.indicator_id, rv.period),
+        (e.canton_id, rv.indicator_id, rv.period),
+        (e.commune_id, rv.indicator_id, rv.period))
+),
+sums AS (
+    SELECT la.id AS area_id, la.level, la.geom, i.id AS indicator_id, i.kind, i.scale_max, p.period,
+           COALESCE(ec.villages, 0) AS expected, COALESCE(av.reporting, 0) AS reporting,
+           COALESCE(av.served, 0) AS served, COALESCE(av.on_time, 0) AS on_time,
+           COALESCE(ec.population, 0) AS pop_expected, COALESCE(av.pop_reporting, 0) AS pop_reporting,
+           COALESCE(av.pop_served, 0) AS pop_served, av.histogram
+    FROM leaf_areas la CROSS JOIN indicators i CROSS JOIN periods p
+    LEFT JOIN expected_counts ec ON ec.area_id = la.id
+    LEFT JOIN area_values av ON av.area_id = la.id AND av.indicator_id = i.id AND av.period = p.period
+)
+"""  # noqa: S608 - assembled from this module's constants, never from input
+
+# Regions (from their prefectures' rows) and the nation (from the regions' rows).
+_ROLLUP_SUMS = f"""
+WITH periods AS (SELECT unnest(%(periods)s::varchar[]) AS period),
+{_INDICATORS},
+parents AS ({{parents}}),
+children AS (
+    SELECT {{parent_key}} AS parent_key, s.indicator_id, s.period, s.villages_expected, s.villages_reporting,
+           s.villages_with_service, s.reports_on_time, s.population_expected, s.population_reporting,
+           s.population_with_service, s.distribution
+    FROM evillage_areastatistic s JOIN {_ACTIVE_AREA} ON a.id = s.area_id
+    WHERE a.level = %(child_level)s AND s.period = ANY(%(periods)s::varchar[]) {{child_scope}}
+),
+child_sums AS (
+    SELECT parent_key, indicator_id, period,
+           sum(villages_expected)::bigint AS expected, sum(villages_reporting)::bigint AS reporting,
+           sum(villages_with_service)::bigint AS served, sum(reports_on_time)::bigint AS on_time,
+           sum(population_expected)::bigint AS pop_expected, sum(population_reporting)::bigint AS pop_reporting,
+           sum(population_with_service)::bigint AS pop_served,
+           {{histogram}} AS histogram
+    FROM children GROUP BY parent_key, indicator_id, period
+),
+sums AS (
+    SELECT pa.area_id, pa.level, pa.geom, i.id AS indicator_id, i.kind, i.scale_max, p.period,
+           COALESCE(cs.expected, 0) AS expected, COALESCE(cs.reporting, 0) AS reporting,
+           COALESCE(cs.served, 0) AS served, COALESCE(cs.on_time, 0) AS on_time,
+           COALESCE(cs.pop_expected, 0) AS pop_expected, COALESCE(cs.pop_reporting, 0) AS pop_reporting,
+           COALESCE(cs.pop_served, 0) AS pop_served, cs.histogram
+    FROM parents pa CROSS JOIN indicators i CROSS JOIN periods p
+    LEFT JOIN child_sums cs
+           ON cs.parent_key = COALESCE(pa.area_id, 0) AND cs.indicator_id = i.id AND cs.period = p.period
+)
+"""  # noqa: S608 - assembled from this module's constants, never from input
+
+_REGIONS = f"""
+    SELECT a.id AS area_id, 'region' AS level, a.geom FROM {_ACTIVE_AREA}
+    WHERE a.level = 'region' AND (%(prefectures)s::bigint[] IS NULL
+        OR a.id IN (SELECT parent_id FROM geo_area WHERE id = ANY(%(prefectures)s::bigint[])))
+"""  # noqa: S608 - assembled from this module's constants, never from input
+_REGIONS_CHILD_SCOPE = """
+    AND (%(prefectures)s::bigint[] IS NULL
+        OR a.parent_id IN (SELECT parent_id FROM geo_area WHERE id = ANY(%(prefectures)s::bigint[])))
+"""
+_NATION_UNION = f"(SELECT ST_Multi(ST_Union(a.geom)) FROM {_ACTIVE_AREA} WHERE a.level = 'region')"  # noqa: S608
+# The nation's outline is the union of the active regions: computed by the full rebuild; a report reuses
+# the stored one (the union of detailed borders is the costliest part of the statement).
+_NATION_FULL = f"SELECT NULL::bigint AS area_id, 'nation' AS level, g.geom FROM {_NATION_UNION} AS g(geom)"  # noqa: S608
+_NATION_REUSE = f"""
+    SELECT NULL::bigint AS area_id, 'nation' AS level, g.geom
+    FROM (SELECT COALESCE(
+        (SELECT geom FROM evillage_areastatistic WHERE area_id IS NULL LIMIT 1), {_NATION_UNION})) AS g(geom)
+"""  # noqa: S608 - assembled from this module's constants, never from input
+
+_VILLAGE_STATES = """
+WITH latest AS (
+    SELECT DISTINCT ON (rv.village_id, rv.indicator_id) rv.village_id, rv.indicator_id, rv.value, rv.period
+    FROM evillage_reportvalue rv JOIN evillage_indicator i ON i.id = rv.indicator_id AND i.is_active
+    WHERE rv.is_current AND rv.period <= %(current)s {rv_scope}
+    ORDER BY rv.village_id, rv.indicator_id, rv.period DESC
+)
+INSERT INTO evillage_villagestate AS vs (
+    village_id, indicator_id, value, period, staleness_months, is_stale, location, prefecture_id, refreshed_at)
+SELECT l.village_id, l.indicator_id, l.value, l.period, m.months, m.months >= %(stale_after)s,
+       v.location, v.prefecture_id, %(stamp)s
+FROM latest l
+JOIN geo_village v ON v.id = l.village_id
+CROSS JOIN LATERAL (
+    SELECT %(current_index)s - (substr(l.period, 1, 4)::int * 12 + substr(l.period, 6, 2)::int - 1) AS months
+) m
+WHERE TRUE {v_scope}
+ORDER BY l.village_id, l.indicator_id
+ON CONFLICT (village_id, indicator_id) DO UPDATE SET
+    value = EXCLUDED.value, period = EXCLUDED.period, staleness_months = EXCLUDED.staleness_months,
+    is_stale = EXCLUDED.is_stale, location = EXCLUDED.location, prefecture_id = EXCLUDED.prefecture_id,
+    refreshed_at = EXCLUDED.refreshed_at
+-- Unchanged rows are left alone: the nightly rebuild rewrites only what moved.
+WHERE (vs.value, vs.period, vs.staleness_months, vs.is_stale, vs.location, vs.prefecture_id)
+      IS DISTINCT FROM (EXCLUDED.value, EXCLUDED.period, EXCLUDED.staleness_months, EXCLUDED.is_stale,
+                        EXCLUDED.location, EXCLUDED.prefecture_id)
+"""
+
+# Rows no longer due: months without reports (but the current one), inactive indicators, areas of an
+# inactive boundary set.
+_GONE_STATISTICS = """
+DELETE FROM evillage_areastatistic s
+WHERE (NOT s.period = ANY(%(periods)s::varchar[])
+       OR NOT EXISTS (SELECT 1 FROM evillage_indicator i WHERE i.id = s.indicator_id AND i.is_active)
+       OR (s.area_id IS NOT NULL AND NOT EXISTS (
+           SELECT 1 FROM geo_area a JOIN geo_boundaryset b ON b.id = a.boundary_set_id AND b.is_active
+           WHERE a.id = s.area_id)))
+  {period_scope}
+"""
+
+_VILLAGE_STATES_GONE = """
+DELETE FROM evillage_villagestate vs
+WHERE NOT EXISTS (
+    SELECT 1 FROM evillage_reportvalue rv JOIN evillage_indicator i ON i.id = rv.indicator_id AND i.is_active
+    WHERE rv.village_id = vs.village_id AND rv.indicator_id = vs.indicator_id AND rv.is_current
+      AND rv.period <= %(current)s)
+"""
+
+
+# Refreshing --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RefreshSummary:
+    periods: list[str]
+    area_rows: int = 0
+    village_rows: int = 0
+    deleted_rows: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def month_index(period: str) -> int:
+    year, month = parse_period(period)
+    return year * 12 + month - 1
+
+
+def deadline(period: str) -> dt.datetime:
+    """Reports received before this instant are on time: the end of the LAYERS_DEADLINE_DAYS-th day after
+    the month's last day, in Lomé."""
+    last_day = period_bounds(period)[1]
+    day_after = last_day + dt.timedelta(days=settings.LAYERS_DEADLINE_DAYS + 1)
+    return timezone.make_aware(dt.datetime.combine(day_after, dt.time.min), timezone.get_default_timezone())
+
+
+def layer_periods(now: dt.datetime | None = None) -> list[str]:
+    """The months a full rebuild covers: those with reports, and the current one."""
+    with connection.cursor() as cursor:
+        # A loose index scan on the reports' period index: one probe per month, not one row per report.
+        cursor.execute(
+            """
+            WITH RECURSIVE months(period) AS (
+                (SELECT period FROM evillage_report ORDER BY period LIMIT 1)
+                UNION ALL
+                SELECT (SELECT r.period FROM evillage_report r WHERE r.period > m.period ORDER BY r.period LIMIT 1)
+                FROM months m WHERE m.period IS NOT NULL
+            )
+            SELECT period FROM months WHERE period IS NOT NULL
+            """
+        )
+        periods = {row[0] for row in cursor.fetchall()}
+    periods.add(period_of_moment(now or timezone.now()))
+    return sorted(periods)
+
+
+def refresh_layers(
+    period: str | None = None,
+    areas: Iterable[Area | int] | None = None,
+    *,
+    now: dt.datetime | None = None,
+    progress: Progress | None = None,
+) -> RefreshSummary:
+    """Rebuild the layers: everything, or one month, or the given areas (with what holds them).
+
+    An area stands for its prefecture: a canton or commune refreshes its prefecture, a region its
+    prefectures; each time with the regions above and the nation. Rows no longer due (a month without
+    reports, an inactive indicator or area) are deleted by a rebuild of everything or of a month.
+    """
+    now = now or timezone.now()
+    say = progress or (lambda message: None)
+    periods = [period] if period else layer_periods(now)
+    if period:
+        parse_period(period)
+    prefectures = None if areas is None else _prefectures_of(areas)
+    summary = RefreshSummary(periods=periods)
+    with transaction.atomic(), connection.cursor() as cursor:
+        _lock(cursor)
+        if areas is None:
+            cursor.execute(f"SET LOCAL work_mem = '{FULL_REBUILD_WORK_MEM}'")
+        if areas is None and period is None:
+            # Keys committed before this point are covered by the statements that follow; later ones keep
+            # their own debounced refresh.
+            cursor.execute("DELETE FROM evillage_pendinglayerrefresh")
+        say(f"{len(periods)} mois : {periods[0]} … {periods[-1]}" if periods else "aucun mois")
+        stamp = timezone.now()
+        cursor.execute("SELECT COALESCE(max(scale_max), 1) FROM evillage_indicator WHERE is_active")
+        max_level = cursor.fetchone()[0]
+        summary.area_rows = _refresh_area_statistics(
+            cursor,
+            periods,
+            prefectures,
+            stamp=stamp,
+            full_geoms=True,
+            max_level=max_level,
+            timings=summary.seconds,
+            say=say,
+        )
+        started = time.perf_counter()
+        if areas is None:
+            cursor.execute(
+                _GONE_STATISTICS.format(period_scope="" if period is None else "AND s.period = %(period)s"),
+                {"periods": periods, "period": period},
+            )
+            summary.deleted_rows = cursor.rowcount
+        summary.seconds["delete"] = time.perf_counter() - started
+
+        started = time.perf_counter()
+        scope = _ALL_VILLAGES if prefectures is None else _PREFECTURE_VILLAGES
+        summary.village_rows = _refresh_village_states(cursor, now, scope, {"prefectures": prefectures})
+        if prefectures is None:
+            cursor.execute(_VILLAGE_STATES_GONE, {"current": period_of_moment(now)})
+            summary.deleted_rows += cursor.rowcount
+        summary.seconds["village_states"] = time.perf_counter() - started
+        say(f"états des villages : {summary.village_rows} lignes modifiées")
+    return summary
+
+
+def refresh_for_village(village_id: int, period: str, *, now: dt.datetime | None = None) -> None:
+    """Refresh what one report changes: the village's areas and the nation for `period`, and its states."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        _lock(cursor)
+        _refresh_keys(cursor, [(village_id, period)], now or timezone.now())
+
+
+def refresh_pending(now: dt.datetime | None = None) -> int:
+    """Refresh every village and month waiting since their reports; returns the number of keys done."""
+    done = 0
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            _lock(cursor)
+            # Claimed in this transaction: if the refresh fails, the keys come back for the next run.
+            cursor.execute(
+                """
+                DELETE FROM evillage_pendinglayerrefresh WHERE id IN (
+                    SELECT id FROM evillage_pendinglayerrefresh ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)
+                RETURNING village_id, period
+                """,
+                [PENDING_BATCH],
+            )
+            keys = cursor.fetchall()
+            if keys:
+                _refresh_keys(cursor, keys, now or timezone.now())
+        done += len(keys)
+        if len(keys) < PENDING_BATCH:
+            return done
+
+
+def mark_dirty(village_id: int, period: str) -> None:
+    """Record that a village's layers for `period` are out of date; one refresh follows the commit.
+
+    Called inside the transaction that records the report, so the key is kept exactly when the report is.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO evillage_pendinglayerrefresh (village_id, period, created_at) VALUES (%s, %s, now()) "
+            "ON CONFLICT (village_id, period) DO NOTHING",
+            [village_id, period],
+        )
+    from evillage.tasks import schedule_layer_refresh
+
+    transaction.on_commit(schedule_layer_refresh)
+
+
+def _lock(cursor: Any) -> None:
+    # The lock is held until the transaction ends: refreshes queue behind each other instead of interleaving
+    # row locks. JIT is off for the transaction: these statements' cost estimates trigger it, and compiling
+    # took seconds where executing takes a fraction (measured at national scale).
+    cursor.execute("SELECT set_config('jit', 'off', true), pg_advisory_xact_lock(%s)", [LAYERS_LOCK])
+
+
+# Scopes of the village states' statement: (on the values, on the villages), so each side uses its index.
+_ALL_VILLAGES = ("", "")
+_PREFECTURE_VILLAGES = (
+    "AND rv.village_id IN (SELECT id FROM geo_village WHERE prefecture_id = ANY(%(prefectures)s::bigint[]))",
+    "AND v.prefecture_id = ANY(%(prefectures)s::bigint[])",
+)
+_VILLAGES_SCOPE = ("AND rv.village_id = ANY(%(villages)s::bigint[])", "AND v.id = ANY(%(villages)s::bigint[])")
+
+
+def _refresh_keys(cursor: Any, keys: Sequence[tuple[int, str]], now: dt.datetime) -> None:
+    """Refresh the areas and states of these (village, month) keys; the caller holds the lock."""
+    by_period: dict[str, set[int]] = defaultdict(set)
+    for village_id, period in keys:
+        by_period[period].add(village_id)
+    villages = sorted({village_id for village_id, _ in keys})
+    stamp = timezone.now()
+    # The villages' prefectures, and which of the months are laid out already (a nation row for every
+    # active indicator), in one query.
+    cursor.execute(
+        """
+        SELECT v.id, v.prefecture_id, v.canton_id, (SELECT max(scale_max) FROM evillage_indicator WHERE is_active),
+               ARRAY(
+            SELECT s.period FROM evillage_areastatistic s JOIN evillage_indicator i ON i.id = s.indicator_id
+            WHERE s.area_id IS NULL AND i.is_active AND s.period = ANY(%(periods)s::varchar[])
+            GROUP BY s.period HAVING count(*) = (SELECT count(*) FROM evillage_indicator WHERE is_active))
+        FROM geo_village v WHERE v.id = ANY(%(villages)s::bigint[])
+        """,
+        {"villages": villages, "periods": sorted(by_period)},
+    )
+    rows = cursor.fetchall()
+    areas_of = {village_id: (prefecture_id, canton_id) for village_id, prefecture_id, canton_id, _, _ in rows}
+    max_level = rows[0][3] or 1 if rows else 1
+    complete = set(rows[0][4]) if rows else set()
+    for period, period_villages in sorted(by_period.items()):
+        found = [areas_of[v] for v in period_villages if v in areas_of]
+        if period in complete:
+            prefectures = sorted({prefecture for prefecture, _ in found})
+            cantons = sorted({canton for _, canton in found if canton is not None})
+            _refresh_area_statistics(
+                cursor, [period], prefectures, stamp=stamp, full_geoms=False, max_level=max_level, cantons=cantons
+            )
+        else:
+            # A month not laid out yet gets every area: regions and the nation add up all the prefectures.
+            _refresh_area_statistics(cursor, [period], None, stamp=stamp, full_geoms=True, max_level=max_level)
+    _refresh_village_states(cursor, now, _VILLAGES_SCOPE, {"villages": villages})
+
+
+def _refresh_area_statistics(
+    cursor: Any,
+    periods: list[str],
+    prefectures: list[int] | None,
+    *,
+    stamp: dt.datetime,
+    full_geoms: bool,
+    max_level: int,
+    cantons: list[int] | None = None,
+    timings: dict[str, float] | None = None,
+    say: Progress | None = None,
+) -> int:
+    """Leaf areas from the villages, then regions from prefectures, then the nation from regions."""
+    if not periods:
+        return 0
+    timings = {} if timings is None else timings
+    say = say or (lambda message: None)
+    geom_update = _GEOM_UPDATE if full_geoms else ""
+    params = {
+        "periods": periods,
+        "deadlines": [deadline(p) for p in periods],
+        "prefectures": prefectures,
+        "cantons": cantons,
+        "stamp": stamp,
+    }
+    rows = 0
+    levels = range(max_level + 1)
+    counted = ", ".join(f"count(*) FILTER (WHERE rv.value = {k})" for k in levels)
+    summed = ", ".join(f"COALESCE(sum((distribution ->> '{k}')::bigint), 0)" for k in levels)
+    steps = [
+        ("prefectures", _LEAF_SUMS.format(histogram=f"ARRAY[{counted}]::bigint[]"), {}),
+        (
+            "regions",
+            _ROLLUP_SUMS.format(
+                parents=_REGIONS,
+                parent_key="a.parent_id",
+                child_scope=_REGIONS_CHILD_SCOPE,
+                histogram=f"ARRAY[{summed}]::bigint[]",
+            ),
+            {"child_level": Level.PREFECTURE},
+        ),
+        (
+            "nation",
+            _ROLLUP_SUMS.format(
+                parents=_NATION_FULL if full_geoms else _NATION_REUSE,
+                parent_key="0::bigint",
+                child_scope="",
+                histogram=f"ARRAY[{summed}]::bigint[]",
+            ),
+            {"child_level": Level.REGION},
+        ),
+    ]
+    for name, sums, extra in steps:
+        started = time.perf_counter()
+        finish = _FINISH.format(
+            geom_update=geom_update,
+            geom_compare=", ST_AsEWKB(evillage_areastatistic.geom)" if full_geoms else "",
+            geom_excluded=", ST_AsEWKB(EXCLUDED.geom)" if full_geoms else "",
+        )
+        cursor.execute(sums + finish, {**params, **extra})
+        rows += cursor.rowcount
+        timings[name] = time.perf_counter() - started
+        say(f"{name} : {cursor.rowcount} lignes en {timings[name]:.2f} s")
+    return rows
+
+
+def _refresh_village_states(cursor: Any, now: dt.datetime, scope: tuple[str, str], params: dict[str, object]) -> int:
+    current = period_of_moment(now)
+    cursor.execute(
+        _VILLAGE_STATES.format(rv_scope=scope[0], v_scope=scope[1]),
+        {
+            **params,
+            "current": current,
+            "current_index": month_index(current),
+            "stale_after": settings.LAYERS_STALE_AFTER_MONTHS,
+            "stamp": timezone.now(),
+        },
+    )
+    return int(cursor.rowcount)
+
+
+def _prefectures_of(areas: Iterable[Area | int]) -> list[int]:
+    ids = [area.pk if isinstance(area, Area) else int(area) for area in areas]
+    found: set[int] = set()
+    for area_id, level, parent_id in Area.objects.filter(pk__in=ids).values_list("pk", "level", "parent_id"):
+        if level == Level.PREFECTURE:
+            found.add(area_id)
+        elif level in (Level.CANTON, Level.COMMUNE) and parent_id is not None:
+            found.add(parent_id)
+        elif level == Level.REGION:
+            found.update(Area.objects.filter(parent_id=area_id, level=Level.PREFECTURE).values_list("pk", flat=True))
+    return sorted(found)
+
+
+# Completeness ------------------------------------------------------------------------------------------
+
+
+def expected_villages() -> QuerySet[Village]:
+    """Villages expected to report: those with an active chief (village chief, or canton chief at the seat)."""
+    return Village.objects.filter(Exists(Chief.objects.filter(village=OuterRef("pk"), status=ChiefStatus.ACTIVE)))
+
+
+def non_reporting_villages(period: str, area: Area | None = None) -> QuerySet[Village]:
+    """Expected villages with no current value for any indicator in `period`, in `area` (or the nation).
+
+    A queryset of villages, with their location: the list, and the map layer, of who is missing.
+    """
+    parse_period(period)
+    reported = ReportValue.objects.filter(village=OuterRef("pk"), period=period, is_current=True)
+    villages = expected_villages().exclude(Exists(reported))
+    if area is None:
+        return villages
+    if area.level == Level.CANTON:
+        return villages.filter(canton=area)
+    if area.level == Level.PREFECTURE:
+        return villages.filter(prefecture=area)
+    if area.level == Level.REGION:
+        return villages.filter(prefecture__parent=area)
+    return villages.filter(prefecture_id=area.parent_id, location__intersects=area.geom)
+
+
+def reporting_by_prefecture(period: str) -> dict[int, tuple[int, int]]:
+    """For each prefecture with expected villages: (villages expected, villages that reported anything)."""
+    parse_period(period)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT v.prefecture_id, count(*),
+                   count(*) FILTER (WHERE EXISTS (
+                       SELECT 1 FROM evillage_reportvalue rv
+                       WHERE rv.village_id = v.id AND rv.period = %s AND rv.is_current))
+            FROM geo_village v
+            WHERE EXISTS (SELECT 1 FROM evillage_chief ch WHERE ch.village_id = v.id AND ch.status = 'active')
+            GROUP BY v.prefecture_id
+            """,
+            [period],
+        )
+        return {prefecture_id: (expected, reported) for prefecture_id, expected, reported in cursor.fetchall()}
