@@ -8,4 +8,5 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("sms/", include("sms_gateway.urls")),
+    path("", include("dashboards.urls")),  # api/v1/ and tiles/
 ]
