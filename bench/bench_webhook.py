@@ -1,0 +1,131 @@
+"""The inbound webhook under load, beside a bare Django view that only inserts the same row.
+
+Both run under gunicorn as production does (`gunicorn.conf.py`: WEB_CONCURRENCY workers, persistent database
+connections), on free loopback ports, against the bench database. The webhook runs exactly as deployed:
+token check, form, `INSERT … ON CONFLICT`, processing published to Redis on commit (to a throwaway queue that
+no worker reads, deleted afterwards). The bare view (bench/bare_urls.py) is Django's request cycle and one
+INSERT: the ceiling the webhook is held against.
+
+Eight clients post simulated chiefs' messages (`sms_gateway.simulation`) as fast as answers come, in rounds
+that alternate between the two servers, so that both see the same machine. Targets (2 cores): the webhook
+at least 0.8 × the bare view's throughput, p99 ≤ 20 ms. Printed, not asserted.
+"""
+
+from __future__ import annotations
+
+import http.client
+import statistics
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from bench.servers import TOKEN, Gunicorn, gunicorn_settings, throwaway_queue
+from sms_gateway.simulation import SimChief, generate_traffic
+
+CLIENTS = 8
+REQUESTS_PER_ROUND = 1000
+ROUNDS = 5  # per server, alternating, so that both see the machine in the same state
+WARM_UP = 200
+ALONE = 300  # requests from a single client: the time one request takes when nothing waits
+PATH = f"/sms/at/inbound/{TOKEN}/"
+HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def run(requests_per_round: int = REQUESTS_PER_ROUND, rounds: int = ROUNDS) -> dict[str, Any]:
+    needed = 2 * (WARM_UP + ALONE + requests_per_round * rounds)
+    chiefs = [SimChief(f"+22890{n:06d}", f"BEN-{n:04d}", 9.5, 1.1) for n in range(4300)]
+    bodies = iter(urlencode(m.form()) for m in generate_traffic(chiefs, needed, period="2026-03", seed=2026))
+
+    def batch(size: int) -> list[str]:
+        return [next(bodies) for _ in range(size)]
+
+    bare_settings = {"DJANGO_SETTINGS_MODULE": "bench.settings_bare"}
+    with throwaway_queue("webhook") as queue, Gunicorn(queue) as webhook, Gunicorn(queue, **bare_settings) as bare:
+        servers = {"webhook": webhook, "bare": bare}
+        alone = {}
+        for name, server in servers.items():
+            _load(server.port, batch(WARM_UP))  # every worker imported and connected
+            alone[name] = _load(server.port, batch(ALONE), clients=1)
+        measured: dict[str, list[Round]] = {name: [] for name in servers}
+        for _ in range(rounds):
+            for name, server in servers.items():
+                measured[name].append(_load(server.port, batch(requests_per_round)))
+    figures = {name: _figures(rounds_, alone[name]) for name, rounds_ in measured.items()}
+    ratio = figures["webhook"]["requests_per_second"] / figures["bare"]["requests_per_second"]
+    return {
+        "clients": CLIENTS,
+        "requests_per_server": requests_per_round * rounds,
+        "gunicorn": gunicorn_settings(),
+        **{f"{name}_{key}": value for name, f in figures.items() for key, value in f.items()},
+        "throughput_ratio_webhook_to_bare": round(ratio, 2),
+        "targets_met": {
+            "ratio_at_least_0.8": ratio >= 0.8,
+            "webhook_p99_at_most_20ms": figures["webhook"]["p99_ms"] <= 20,
+        },
+    }
+
+
+@dataclass
+class Round:
+    seconds: float
+    latencies: list[float]
+    statuses: dict[int, int]
+
+
+def _load(port: int, bodies: list[str], clients: int = CLIENTS) -> Round:
+    """Post every body from `clients` threads (a connection each, re-opened when the server closes it)."""
+    lock = threading.Lock()
+    position = 0
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+
+    def client() -> None:
+        nonlocal position
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine: list[float] = []
+        codes: dict[int, int] = {}
+        while True:
+            with lock:
+                if position >= len(bodies):
+                    break
+                body, position = bodies[position], position + 1
+            started = time.perf_counter()
+            connection.request("POST", PATH, body=body, headers=HEADERS)
+            response = connection.getresponse()
+            response.read()
+            mine.append(time.perf_counter() - started)
+            codes[response.status] = codes.get(response.status, 0) + 1
+            if response.getheader("connection", "").lower() == "close":
+                connection.close()
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            for code, count in codes.items():
+                statuses[code] = statuses.get(code, 0) + count
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return Round(time.perf_counter() - started, latencies, statuses)
+
+
+def _figures(rounds: list[Round], alone: Round) -> dict[str, Any]:
+    latencies = sorted(latency for r in rounds for latency in r.latencies)
+    statuses: dict[int, int] = {}
+    for r in rounds:
+        for code, count in r.statuses.items():
+            statuses[code] = statuses.get(code, 0) + count
+    rates = [len(r.latencies) / r.seconds for r in rounds]
+    return {
+        "requests_per_second": round(statistics.median(rates)),
+        "rounds_per_second": [round(rate) for rate in rates],
+        "p50_ms": round(latencies[len(latencies) // 2] * 1000, 1),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 1),
+        "statuses": statuses,
+        "one_client_p50_ms": round(sorted(alone.latencies)[len(alone.latencies) // 2] * 1000, 1),
+    }
