@@ -54,6 +54,14 @@ def fast_password_hashing(settings):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def fresh_catalogue() -> None:
+    """Each test reads the indicator catalogue it set up, not one a previous test cached."""
+    import sms_gateway.catalogue
+
+    sms_gateway.catalogue._cached = None
+
+
 @pytest.fixture
 def shared_data() -> Path:
     """The real Togo files; a clone without ../shared skips, saying why."""

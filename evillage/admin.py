@@ -69,7 +69,7 @@ class OfficialAdmin(admin.ModelAdmin):
 
 @admin.register(Indicator)
 class IndicatorAdmin(admin.ModelAdmin):
-    """The catalogue: a new indicator is understood by SMS as soon as it is saved and active."""
+    """The catalogue: a new indicator is understood by SMS within a minute of being saved active."""
 
     list_display = ["card_order", "key", "keyword", "label", "kind", "scale_max", "is_active"]
     list_display_links = ["key"]

@@ -9,6 +9,7 @@ outlives a lost task, the five-minute beat entry and the nightly rebuild still t
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -28,7 +29,13 @@ def _flag() -> str:
 
 
 def _redis() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=5)
+    return _client(settings.REDIS_URL)
+
+
+@functools.cache
+def _client(url: str) -> redis.Redis:
+    """One client (and its connection pool) per process and URL: a report must not pay for a new connection."""
+    return redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
 
 
 def schedule_layer_refresh() -> None:
@@ -47,8 +54,6 @@ def schedule_layer_refresh() -> None:
             raise
     except Exception:
         logger.exception("Could not queue the layer refresh; the periodic run will take the pending keys")
-    finally:
-        client.close()
 
 
 @shared_task(ignore_result=True)
@@ -58,8 +63,6 @@ def refresh_pending_layers() -> int:
         client.delete(_flag())
     except Exception:
         logger.warning("Could not clear the layer refresh flag; it expires by itself", exc_info=True)
-    finally:
-        client.close()
     return layers.refresh_pending()
 
 

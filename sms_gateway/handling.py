@@ -31,7 +31,7 @@ from evillage.services import (
     request_registration,
 )
 from sms_gateway import replies
-from sms_gateway.catalogue import load_catalogue, report_example
+from sms_gateway.catalogue import current_catalogue, report_example
 from sms_gateway.inbox import quarantine_number, record_hint_sent
 from sms_gateway.models import InboxMessage, OutboxKind
 from sms_gateway.outbox import queue_message
@@ -56,7 +56,7 @@ ALERT_EXAMPLE = "ALERTE forage en panne"
 def handle_message(message: InboxMessage) -> None:
     """Identify, parse, record, reply. Sets `message.chief` and `message.parse_result` (saved by the caller)."""
     sent_at = message.provider_date or message.received_at
-    catalogue = load_catalogue()
+    catalogue = current_catalogue()
     # The parser's "today" is the first day of the reporting month the message falls in (months may
     # close before their calendar end: evillage.periods).
     result = parse(message.text, catalogue, month_start(period_of_moment(sent_at)))

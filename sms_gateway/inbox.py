@@ -24,7 +24,9 @@ def record_inbound(inbound: Inbound) -> InboxMessage | None:
     """Store an inbound SMS and queue its processing on commit; None when its provider id is already known.
 
     `INSERT … ON CONFLICT (provider_id) DO NOTHING`: a second delivery of the same id, even one racing this
-    one in another request, neither fails nor changes the stored row.
+    one in another request, neither fails nor changes the stored row. The single statement is atomic by
+    itself: called outside a transaction (the webhook), it commits at once and the processing is queued
+    right away, without the two extra round trips of BEGIN and COMMIT.
     """
     message = InboxMessage(
         provider_id=inbound.provider_id,
@@ -38,11 +40,10 @@ def record_inbound(inbound: Inbound) -> InboxMessage | None:
         received_at=timezone.now(),
         queued_at=timezone.now(),
     )
-    with transaction.atomic():
-        message.pk = _insert_unless_known(message)
-        if message.pk is None:
-            return None
-        transaction.on_commit(lambda: queue_processing(message.pk))
+    message.pk = _insert_unless_known(message)
+    if message.pk is None:
+        return None
+    transaction.on_commit(lambda: queue_processing(message.pk))
     return message
 
 
