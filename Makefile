@@ -57,11 +57,7 @@ stop:
 	@scripts/services.sh stop
 
 demo: venv services
-	@$(MANAGE) migrate --no-input -v 0
-	@$(MANAGE) load_national_dataset --if-empty
-	@$(MANAGE) ensure_demo_admin
-	@echo "==> Serving on http://127.0.0.1:8000 (Ctrl-C to stop; 'make stop' stops the databases)"
-	@$(MANAGE) runserver 127.0.0.1:8000
+	@scripts/demo.sh
 
 lint: venv
 	@$(VENV)/bin/ruff check .

@@ -83,7 +83,8 @@ def _e164(sender: str) -> str | None:
 def _chief_for(phone: str) -> Chief | None:
     """The active chief of this phone, else its pending registration; a retired chief is nobody."""
     chiefs = Chief.objects.filter(phone=phone, status__in=[ChiefStatus.ACTIVE, ChiefStatus.PENDING])
-    chiefs = chiefs.select_related("village__prefecture")
+    # The prefecture's name is needed, never its polygon: fetching the geometry would cost more than the rest.
+    chiefs = chiefs.select_related("village__prefecture").defer("village__prefecture__geom")
     return min(chiefs, key=lambda c: c.status != ChiefStatus.ACTIVE, default=None)
 
 
