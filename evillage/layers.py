@@ -147,26 +147,20 @@ leaf_areas AS (
 ),
 expected AS NOT MATERIALIZED (
     SELECT v.id, v.prefecture_id, v.canton_id, COALESCE(v.population, 0)::bigint AS population,
-           -- Villages record no commune: the commune of their prefecture whose polygon holds them (looked up
-           -- only when the active boundary set has communes).
-           CASE WHEN EXISTS (SELECT 1 FROM {_ACTIVE_AREA} WHERE a.level = 'commune') THEN (
-               SELECT ap.area_id FROM geo_areapiece ap JOIN geo_area c ON c.id = ap.area_id
-               WHERE c.level = 'commune' AND c.parent_id = v.prefecture_id AND ST_Intersects(ap.geom, v.location)
-               ORDER BY ap.area_id LIMIT 1)
-           END AS commune_id
+           {{commune}} AS commune_id
     FROM geo_village v
     WHERE EXISTS (SELECT 1 FROM evillage_chief ch WHERE ch.village_id = v.id AND ch.status = 'active')
       AND (%(prefectures)s::bigint[] IS NULL OR v.prefecture_id = ANY(%(prefectures)s::bigint[]))
 ),
 -- In each grouping set only the grouped column is not NULL, so COALESCE names the area.
 expected_counts AS (
-    SELECT COALESCE(canton_id, commune_id, prefecture_id) AS area_id,
+    SELECT COALESCE(canton_id{{commune_column}}, prefecture_id) AS area_id,
            count(*) AS villages, sum(population)::bigint AS population
     FROM expected
-    GROUP BY GROUPING SETS ((prefecture_id), (canton_id), (commune_id))
+    GROUP BY GROUPING SETS ((prefecture_id), (canton_id) {{commune_set}})
 ),
 area_values AS (
-    SELECT COALESCE(e.canton_id, e.commune_id, e.prefecture_id) AS area_id, rv.indicator_id, rv.period,
+    SELECT COALESCE(e.canton_id{{commune_value_column}}, e.prefecture_id) AS area_id, rv.indicator_id, rv.period,
            count(*) AS reporting,
            count(*) FILTER (WHERE f.served) AS served,
            count(*) FILTER (WHERE r.received_at < p.deadline) AS on_time,
@@ -175,7 +169,10 @@ area_values AS (
            -- Villages per level, level 0 first; counted in the same pass rather than grouped by value.
            {{histogram}} AS histogram
     FROM expected e
-    JOIN evillage_reportvalue rv ON rv.village_id = e.id AND rv.is_current
+    -- The months spelt out as well as joined: the planner then reaches each village's values of those months
+    -- through the (village, month) index, instead of reading every month of the village and joining after.
+    JOIN evillage_reportvalue rv
+      ON rv.village_id = e.id AND rv.is_current AND rv.period = ANY(%(periods)s::varchar[])
     JOIN periods p ON p.period = rv.period
     JOIN indicators i ON i.id = rv.indicator_id
     JOIN evillage_report r ON r.id = rv.report_id
@@ -184,8 +181,8 @@ area_values AS (
     ) f
     GROUP BY GROUPING SETS (
         (e.prefecture_id, rv.indicator_id, rv.period),
-        (e.canton_id, rv.indicator_id, rv.period),
-        (e.commune_id, rv.indicator_id, rv.period))
+        (e.canton_id, rv.indicator_id, rv.period)
+        {{commune_value_set}})
 ),
 sums AS (
     SELECT la.id AS area_id, la.level, la.geom, i.id AS indicator_id, i.kind, i.scale_max, p.period,
@@ -198,6 +195,17 @@ sums AS (
     LEFT JOIN area_values av ON av.area_id = la.id AND av.indicator_id = i.id AND av.period = p.period
 )
 """  # noqa: S608 - assembled from this module's constants, never from input
+
+# Villages record no commune: the commune of their prefecture whose polygon holds them. Only looked up when
+# the active boundary set has communes (the statement is simpler to plan without).
+_COMMUNE_OF_VILLAGE = """(
+    SELECT ap.area_id FROM geo_areapiece ap JOIN geo_area c ON c.id = ap.area_id
+    WHERE c.level = 'commune' AND c.parent_id = v.prefecture_id AND ST_Intersects(ap.geom, v.location)
+    ORDER BY ap.area_id LIMIT 1)"""
+_HAS_COMMUNES = f"EXISTS (SELECT 1 FROM {_ACTIVE_AREA} WHERE a.level = 'commune')"  # noqa: S608
+
+# The top of the scales (how many levels a distribution has) and whether the active set has communes.
+_CATALOGUE_LOOKUP = f"SELECT COALESCE(max(scale_max), 1), {_HAS_COMMUNES} FROM evillage_indicator WHERE is_active"  # noqa: S608
 
 # Regions (from their prefectures' rows) and the nation (from the regions' rows).
 _ROLLUP_SUMS = f"""
@@ -375,8 +383,8 @@ def refresh_layers(
             cursor.execute("DELETE FROM evillage_pendinglayerrefresh")
         say(f"{len(periods)} mois : {periods[0]} … {periods[-1]}" if periods else "aucun mois")
         stamp = timezone.now()
-        cursor.execute("SELECT COALESCE(max(scale_max), 1) FROM evillage_indicator WHERE is_active")
-        max_level = cursor.fetchone()[0]
+        cursor.execute(_CATALOGUE_LOOKUP)
+        max_level, communes = cursor.fetchone()
         summary.area_rows = _refresh_area_statistics(
             cursor,
             periods,
@@ -384,6 +392,7 @@ def refresh_layers(
             stamp=stamp,
             full_geoms=True,
             max_level=max_level,
+            communes=communes,
             timings=summary.seconds,
             say=say,
         )
@@ -469,6 +478,19 @@ _PREFECTURE_VILLAGES = (
 _VILLAGES_SCOPE = ("AND rv.village_id = ANY(%(villages)s::bigint[])", "AND v.id = ANY(%(villages)s::bigint[])")
 
 
+# For the keys' villages: their prefecture and canton, the top of the scales, whether communes exist, and
+# which of the months are laid out already (a nation row for every active indicator) — in one query.
+_KEYS_LOOKUP = f"""
+SELECT v.id, v.prefecture_id, v.canton_id, (SELECT max(scale_max) FROM evillage_indicator WHERE is_active),
+       {_HAS_COMMUNES},
+       ARRAY(
+           SELECT s.period FROM evillage_areastatistic s JOIN evillage_indicator i ON i.id = s.indicator_id
+           WHERE s.area_id IS NULL AND i.is_active AND s.period = ANY(%(periods)s::varchar[])
+           GROUP BY s.period HAVING count(*) = (SELECT count(*) FROM evillage_indicator WHERE is_active))
+FROM geo_village v WHERE v.id = ANY(%(villages)s::bigint[])
+"""  # noqa: S608 - assembled from this module's constants, never from input
+
+
 def _refresh_keys(cursor: Any, keys: Sequence[tuple[int, str]], now: dt.datetime) -> None:
     """Refresh the areas and states of these (village, month) keys; the caller holds the lock."""
     by_period: dict[str, set[int]] = defaultdict(set)
@@ -476,34 +498,31 @@ def _refresh_keys(cursor: Any, keys: Sequence[tuple[int, str]], now: dt.datetime
         by_period[period].add(village_id)
     villages = sorted({village_id for village_id, _ in keys})
     stamp = timezone.now()
-    # The villages' prefectures, and which of the months are laid out already (a nation row for every
-    # active indicator), in one query.
-    cursor.execute(
-        """
-        SELECT v.id, v.prefecture_id, v.canton_id, (SELECT max(scale_max) FROM evillage_indicator WHERE is_active),
-               ARRAY(
-            SELECT s.period FROM evillage_areastatistic s JOIN evillage_indicator i ON i.id = s.indicator_id
-            WHERE s.area_id IS NULL AND i.is_active AND s.period = ANY(%(periods)s::varchar[])
-            GROUP BY s.period HAVING count(*) = (SELECT count(*) FROM evillage_indicator WHERE is_active))
-        FROM geo_village v WHERE v.id = ANY(%(villages)s::bigint[])
-        """,
-        {"villages": villages, "periods": sorted(by_period)},
-    )
+    cursor.execute(_KEYS_LOOKUP, {"villages": villages, "periods": sorted(by_period)})
     rows = cursor.fetchall()
-    areas_of = {village_id: (prefecture_id, canton_id) for village_id, prefecture_id, canton_id, _, _ in rows}
-    max_level = rows[0][3] or 1 if rows else 1
-    complete = set(rows[0][4]) if rows else set()
+    areas_of = {village_id: (prefecture_id, canton_id) for village_id, prefecture_id, canton_id, *_ in rows}
+    max_level, communes = (rows[0][3] or 1, rows[0][4]) if rows else (1, True)
+    complete = set(rows[0][5]) if rows else set()
     for period, period_villages in sorted(by_period.items()):
         found = [areas_of[v] for v in period_villages if v in areas_of]
         if period in complete:
             prefectures = sorted({prefecture for prefecture, _ in found})
             cantons = sorted({canton for _, canton in found if canton is not None})
             _refresh_area_statistics(
-                cursor, [period], prefectures, stamp=stamp, full_geoms=False, max_level=max_level, cantons=cantons
+                cursor,
+                [period],
+                prefectures,
+                stamp=stamp,
+                full_geoms=False,
+                max_level=max_level,
+                communes=communes,
+                cantons=cantons,
             )
         else:
             # A month not laid out yet gets every area: regions and the nation add up all the prefectures.
-            _refresh_area_statistics(cursor, [period], None, stamp=stamp, full_geoms=True, max_level=max_level)
+            _refresh_area_statistics(
+                cursor, [period], None, stamp=stamp, full_geoms=True, max_level=max_level, communes=communes
+            )
     _refresh_village_states(cursor, now, _VILLAGES_SCOPE, {"villages": villages})
 
 
@@ -515,6 +534,7 @@ def _refresh_area_statistics(
     stamp: dt.datetime,
     full_geoms: bool,
     max_level: int,
+    communes: bool,
     cantons: list[int] | None = None,
     timings: dict[str, float] | None = None,
     say: Progress | None = None,
@@ -537,7 +557,18 @@ def _refresh_area_statistics(
     counted = ", ".join(f"count(*) FILTER (WHERE rv.value = {k})" for k in levels)
     summed = ", ".join(f"COALESCE(sum((distribution ->> '{k}')::bigint), 0)" for k in levels)
     steps = [
-        ("prefectures", _LEAF_SUMS.format(histogram=f"ARRAY[{counted}]::bigint[]"), {}),
+        (
+            "prefectures",
+            _LEAF_SUMS.format(
+                histogram=f"ARRAY[{counted}]::bigint[]",
+                commune=_COMMUNE_OF_VILLAGE if communes else "NULL::bigint",
+                commune_set=", (commune_id)" if communes else "",
+                commune_column=", commune_id" if communes else "",
+                commune_value_column=", e.commune_id" if communes else "",
+                commune_value_set=", (e.commune_id, rv.indicator_id, rv.period)" if communes else "",
+            ),
+            {},
+        ),
         (
             "regions",
             _ROLLUP_SUMS.format(
