@@ -69,6 +69,7 @@ test: venv services lint
 	@$(VENV)/bin/pytest
 
 bench: venv services
+	@scripts/setup-system.sh bench
 	@$(MANAGE) migrate --no-input -v 0
 	@$(PY) -m bench
 

@@ -9,15 +9,24 @@ INSERT: the ceiling the webhook is held against.
 Eight clients post simulated chiefs' messages (`sms_gateway.simulation`) as fast as answers come, in rounds
 that alternate between the two servers, so that both see the same machine. Targets (2 cores): the webhook
 at least 0.8 × the bare view's throughput, p99 ≤ 20 ms. Printed, not asserted.
+
+The clients are Python threads in this process; with `wrk` installed (a load generator in C, Debian's
+package), the same bodies are also posted by wrk, whose figures do not include the Python clients' own cost
+on a 2-core machine (they are reported apart, as `wrk_…`).
 """
 
 from __future__ import annotations
 
 import http.client
+import json
+import shutil
 import statistics
+import subprocess
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -34,7 +43,7 @@ HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 def run(requests_per_round: int = REQUESTS_PER_ROUND, rounds: int = ROUNDS) -> dict[str, Any]:
-    needed = 2 * (WARM_UP + ALONE + requests_per_round * rounds)
+    needed = 2 * (WARM_UP + ALONE + requests_per_round * rounds + (WRK_BODIES * rounds if shutil.which("wrk") else 0))
     chiefs = [SimChief(f"+22890{n:06d}", f"BEN-{n:04d}", 9.5, 1.1) for n in range(4300)]
     bodies = iter(urlencode(m.form()) for m in generate_traffic(chiefs, needed, period="2026-03", seed=2026))
 
@@ -52,9 +61,11 @@ def run(requests_per_round: int = REQUESTS_PER_ROUND, rounds: int = ROUNDS) -> d
         for _ in range(rounds):
             for name, server in servers.items():
                 measured[name].append(_load(server.port, batch(requests_per_round)))
+        wrk = _wrk_rounds(servers, batch, rounds) if shutil.which("wrk") else {}
     figures = {name: _figures(rounds_, alone[name]) for name, rounds_ in measured.items()}
     ratio = figures["webhook"]["requests_per_second"] / figures["bare"]["requests_per_second"]
     return {
+        **wrk,
         "clients": CLIENTS,
         "requests_per_server": requests_per_round * rounds,
         "gunicorn": gunicorn_settings(),
@@ -129,3 +140,57 @@ def _figures(rounds: list[Round], alone: Round) -> dict[str, Any]:
         "statuses": statuses,
         "one_client_p50_ms": round(sorted(alone.latencies)[len(alone.latencies) // 2] * 1000, 1),
     }
+
+
+# wrk posts each body once (a body posted twice would be a duplicate), from one thread and 8 connections:
+# wrk needs far less than a core, so the server gets the machine.
+WRK_SCRIPT = """
+local bodies, i = {}, 0
+for line in io.lines("BODIES") do bodies[#bodies + 1] = line end
+function request()
+  i = i + 1
+  return wrk.format("POST", "PATH", {["Content-Type"] = "application/x-www-form-urlencoded"}, bodies[i])
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "seconds": %.3f, "p50_ms": %.2f, "p99_ms": %.2f, "errors": %d}\\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    e.status + e.connect + e.read + e.write + e.timeout))
+end
+"""
+WRK_SECONDS = 8
+WRK_BODIES = 20000  # more than 8 s can take at 2,500 requests a second
+
+
+def _wrk_rounds(servers: dict[str, Any], batch: Any, rounds: int) -> dict[str, Any]:
+    wrk = shutil.which("wrk")
+    assert wrk is not None
+    results: dict[str, list[dict[str, float]]] = {name: [] for name in servers}
+    with tempfile.TemporaryDirectory() as folder:
+        for _ in range(rounds):
+            for name, server in servers.items():
+                bodies = Path(folder, "bodies.txt")
+                bodies.write_text("\n".join(batch(WRK_BODIES)) + "\n")
+                script = Path(folder, "post.lua")
+                script.write_text(WRK_SCRIPT.replace("BODIES", str(bodies)).replace("PATH", PATH))
+                command = [wrk, "-t1", f"-c{CLIENTS}", f"-d{WRK_SECONDS}s", "-s", str(script)]
+                out = subprocess.run(  # noqa: S603 - our own arguments, a loopback URL
+                    [*command, f"http://127.0.0.1:{server.port}/"],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    timeout=WRK_SECONDS + 60,
+                ).stdout
+                results[name].append(json.loads(out.strip().splitlines()[-1]))
+    figures: dict[str, Any] = {}
+    for name, runs in results.items():
+        rates = [r["requests"] / r["seconds"] for r in runs]
+        figures[f"wrk_{name}_requests_per_second"] = round(statistics.median(rates))
+        figures[f"wrk_{name}_p50_ms"] = round(statistics.median(r["p50_ms"] for r in runs), 1)
+        figures[f"wrk_{name}_p99_ms"] = round(statistics.median(r["p99_ms"] for r in runs), 1)
+        figures[f"wrk_{name}_errors"] = sum(int(r["errors"]) for r in runs)
+    figures["wrk_throughput_ratio_webhook_to_bare"] = round(
+        figures["wrk_webhook_requests_per_second"] / figures["wrk_bare_requests_per_second"], 2
+    )
+    return figures

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages E-Village needs, only those that are missing (Debian 12 / Ubuntu).
 # Idempotent: when everything is present it prints nothing and returns in well under a second.
+#   scripts/setup-system.sh          what the platform and its tests need
+#   scripts/setup-system.sh bench    and the benchmarks' load generator (wrk)
 set -euo pipefail
 
 as_root() {
@@ -16,6 +18,9 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 ldconfig -p | grep -q 'libgdal\.so' || missing+=(gdal-bin)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+if [ "${1:-}" = bench ]; then
+    command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+fi
 
 apt_install() {
     echo "==> Installing system packages: $*"
