@@ -43,6 +43,11 @@ start_pg() {
             || { cat "$run/initdb.log" >&2; exit 1; }
     fi
     if ! pg_running; then
+        if "$pg_bin/pg_isready" -q -h 127.0.0.1 -p "$pg_port"; then
+            echo "error: another server already listens on 127.0.0.1:$pg_port (a clone that was deleted" \
+                "without 'make stop'?). Stop it, or choose another port with EVILLAGE_PG_PORT." >&2
+            exit 1
+        fi
         echo "==> Starting PostgreSQL on 127.0.0.1:$pg_port"
         # The socket lives in the cluster folder: nothing outside the project is touched.
         as_pg "$pg_bin/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w -t 60 \
@@ -69,6 +74,11 @@ stop_pg() {
 start_redis() {
     mkdir -p "$run/redis"
     if ! redis_running; then
+        if redis-cli -p "$redis_port" ping >/dev/null 2>&1; then
+            echo "error: another server already listens on 127.0.0.1:$redis_port (a clone that was deleted" \
+                "without 'make stop'?). Stop it, or choose another port with EVILLAGE_REDIS_PORT." >&2
+            exit 1
+        fi
         echo "==> Starting Redis on 127.0.0.1:$redis_port"
         redis-server --daemonize yes --bind 127.0.0.1 --port "$redis_port" --dir "$run/redis" \
             --pidfile "$run/redis.pid" --logfile "$run/redis.log" --save "" --appendonly no
