@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import xstatic.pkg.jquery
+import xstatic.pkg.leaflet
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from evillage.env import database_from_url, env_bool, env_int, env_list, env_str
@@ -178,6 +181,29 @@ CELERY_BEAT_SCHEDULE |= {
     "sms-period-reminders": {"task": "sms_gateway.reminders.send_reminders", "schedule": crontab(hour=9, minute=0)},
     "sms-period-summaries": {"task": "sms_gateway.reminders.send_summaries", "schedule": crontab(hour=8, minute=0)},
 }
+
+# --- Map pages (dashboards.pages): vendored assets, base tiles, login lockout ---
+# Leaflet and jQuery come from pinned xstatic wheels and are served as our own static files:
+# the pages work on a network without internet (no CDN).
+STATICFILES_DIRS = [
+    ("vendor/leaflet", xstatic.pkg.leaflet.BASE_DIR),
+    ("vendor/jquery", xstatic.pkg.jquery.BASE_DIR),
+]
+# Base map tiles ({z}/{x}/{y} URL template); empty = no tiles, the boundaries alone keep the map readable.
+MAP_TILES_URL = env_str("MAP_TILES_URL", "")
+MAP_TILES_ATTRIBUTION = env_str("MAP_TILES_ATTRIBUTION", "")
+if MAP_TILES_URL and not MAP_TILES_ATTRIBUTION:
+    raise ImproperlyConfigured("MAP_TILES_URL needs MAP_TILES_ATTRIBUTION (the tiles' licence asks for credit).")
+# The cache (Redis) counts failed logins, so a lockout holds across every web worker.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "evillage",
+    }
+}
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "national-map"
 
 # Django 5.2 warns on every command that GDAL < 3.9 will be unsupported later; Debian 12 ships 3.6.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
