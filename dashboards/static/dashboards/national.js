@@ -76,6 +76,9 @@
         },
         onEachFeature: function (f, l) { l.bindTooltip(tooltip(f.properties), {sticky: true}); }
       }).addTo(map);
+      // What the map shows, for people reading the page's source and for the browser tests.
+      controls.dataset.shown = params.toString();
+      controls.dataset.features = String(data.features.length);
       var period = data.features.length ? data.features[0].properties.period : null;
       status.textContent = period ? labels.period + " " + period : labels.no_data;
       if (data.features.length) map.fitBounds(layer.getBounds());
