@@ -377,6 +377,8 @@ def refresh_layers(
         _lock(cursor)
         if areas is None:
             cursor.execute(f"SET LOCAL work_mem = '{FULL_REBUILD_WORK_MEM}'")
+            # A rebuild reads every current value: plan it on today's row counts, not last night's.
+            cursor.execute("ANALYZE evillage_report, evillage_reportvalue")
         if areas is None and period is None:
             # Keys committed before this point are covered by the statements that follow; later ones keep
             # their own debounced refresh.
