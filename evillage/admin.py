@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.contrib.gis.admin import GISModelAdmin
+from django.http import HttpRequest
 
 from evillage.models import (
     Alert,
@@ -113,17 +116,24 @@ class AlertAdmin(admin.ModelAdmin):
     readonly_fields = ["chief", "village", "text", "received_at", "handled_by", "handled_at"]
 
 
-class ReadOnlyLayerAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that record what happened or what was computed (layers, SMS, exports): shown, never edited.
+
+    They change through their own verbs only; the channel's and the faces' admins use this class too.
+    """
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyLayerAdmin(ReadOnlyAdmin):
     """Layers are computed (`evillage.layers`): the admin shows them, never edits them."""
-
-    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
 
 
 @admin.register(AreaStatistic)

@@ -10,21 +10,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from evillage.admin import ReadOnlyAdmin
 from sms_gateway import inbox, outbox
 from sms_gateway.models import DeliveryReport, InboxMessage, OutboxMessage, QuarantinedNumber
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The channel's rows are records of what happened: they change through the channel's verbs only."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class OutboxInline(admin.TabularInline):
