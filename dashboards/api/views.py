@@ -41,6 +41,7 @@ class GeoJSONView(APIView):
     renderer_classes = [GeoJSONRenderer, PlainJSONRenderer, BrowsableAPIRenderer]
 
     def features(self, request: Request) -> FeatureQuery:
+        """Which features: each endpoint below says (this class is only their shared `get`)."""
         raise NotImplementedError
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
