@@ -12,5 +12,8 @@ urlpatterns = [
     path("connexion/", pages.LoginView.as_view(), name="login"),
     path("deconnexion/", pages.LogoutView.as_view(), name="logout"),
     path("carte/", pages.national_map, name="national-map"),
+    path("", include("dashboards.places.urls")),
+    path("files/", include("dashboards.queues.urls")),
+    path("statistiques/", include("dashboards.statistics.urls")),
     path("tiles/<str:layer>/<int:z>/<int:x>/<int:y>.pbf", TileView.as_view(), name="tile"),
 ]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import xstatic.pkg.jquery
 import xstatic.pkg.leaflet
+import xstatic.pkg.leaflet_markercluster
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -188,6 +189,7 @@ CELERY_BEAT_SCHEDULE |= {
 STATICFILES_DIRS = [
     ("vendor/leaflet", xstatic.pkg.leaflet.BASE_DIR),
     ("vendor/jquery", xstatic.pkg.jquery.BASE_DIR),
+    ("vendor/leaflet-markercluster", xstatic.pkg.leaflet_markercluster.BASE_DIR),
 ]
 # Base map tiles ({z}/{x}/{y} URL template); empty = no tiles, the boundaries alone keep the map readable.
 MAP_TILES_URL = env_str("MAP_TILES_URL", "")
