@@ -1,8 +1,9 @@
 """Failed logins, counted in the cache (Redis, shared by every web worker), and the lockouts they cause.
 
 A username is locked after USERNAME_LIMIT failures within WINDOW seconds, an address after ADDRESS_LIMIT
-(higher: a ministry office may sit behind one address); a lock lasts LOCKOUT seconds, during which even the
-right password is refused. A lock's end is stored as a time in its value, so tests can move the clock.
+(higher: a ministry office may sit behind one address; behind a reverse proxy, the client's address is read
+through TRUSTED_PROXIES); a lock lasts LOCKOUT seconds, during which even the right password is refused. A
+lock's end is stored as a time in its value, so tests can move the clock.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import time
 
 from django.core.cache import cache
 from django.http import HttpRequest
+
+from evillage.addresses import client_address
 
 USERNAME_LIMIT = 5
 ADDRESS_LIMIT = 20
@@ -29,7 +32,7 @@ def _keys(request: HttpRequest | None, username: str) -> list[tuple[str, int]]:
     if username:
         digest = hashlib.sha256(username.strip().casefold().encode()).hexdigest()
         keys.append((f"login:user:{digest}", USERNAME_LIMIT))
-    address = request.META.get("REMOTE_ADDR", "") if request is not None else ""
+    address = client_address(request) if request is not None else ""
     if address:
         keys.append((f"login:addr:{hashlib.sha256(address.encode()).hexdigest()}", ADDRESS_LIMIT))
     return keys

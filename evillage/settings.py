@@ -196,6 +196,9 @@ MAP_TILES_URL = env_str("MAP_TILES_URL", "")
 MAP_TILES_ATTRIBUTION = env_str("MAP_TILES_ATTRIBUTION", "")
 if MAP_TILES_URL and not MAP_TILES_ATTRIBUTION:
     raise ImproperlyConfigured("MAP_TILES_URL needs MAP_TILES_ATTRIBUTION (the tiles' licence asks for credit).")
+# Reverse proxies (addresses or networks) whose X-Forwarded-For is believed: the login lockout and the SMS
+# callbacks' allow-list then see the client's address, not the proxy's. Empty: REMOTE_ADDR as it comes.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 # The cache (Redis) counts failed logins, so a lockout holds across every web worker.
 CACHES = {
     "default": {

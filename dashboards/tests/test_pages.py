@@ -118,6 +118,16 @@ def test_many_failures_from_one_address_lock_that_address(world):
     assert log_in(Client(REMOTE_ADDR="10.9.9.8"), "bassar", PASSWORD).status_code == 302
 
 
+def test_behind_a_trusted_proxy_the_lock_falls_on_the_client_not_the_proxy(world, settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.1"]
+    attacker = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.5")
+    for number in range(lockout.ADDRESS_LIMIT):
+        log_in(attacker, f"guess-{number}", "wrong")
+    assert "Trop de tentatives" in log_in(attacker, "bassar", PASSWORD).content.decode()
+    colleague = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.6")
+    assert log_in(colleague, "bassar", PASSWORD).status_code == 302
+
+
 def test_login_form_enforces_csrf(world):
     client = Client(enforce_csrf_checks=True)
     assert log_in(client, "kozah", PASSWORD).status_code == 403
