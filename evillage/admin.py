@@ -6,7 +6,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.contrib.gis.admin import GISModelAdmin
 from django.http import HttpRequest
 
 from evillage.models import (
@@ -22,7 +21,7 @@ from evillage.models import (
     VillageState,
 )
 from evillage.phones import normalize_phone
-from geo.admin import PrefectureFilter, RegionFilter
+from geo.admin import MapAdmin, PrefectureFilter, RegionFilter
 
 
 class ChiefRegionFilter(RegionFilter):
@@ -99,7 +98,7 @@ class ReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(LocationCandidate)
-class LocationCandidateAdmin(GISModelAdmin):
+class LocationCandidateAdmin(MapAdmin):
     list_display = ["village", "status", "distance_m", "received_at", "decided_by"]
     list_filter = ["status"]
     search_fields = ["village__code", "village__name"]

@@ -11,6 +11,14 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from geo.models import Area, BoundarySet, Level, Village
+from geo.widgets import LeafletWidget
+
+
+class MapAdmin(GISModelAdmin):
+    """GeoDjango's admin with the offline Leaflet widget instead of OpenLayers from a CDN."""
+
+    gis_widget = LeafletWidget
+    gis_widget_kwargs: dict[str, Any] = {}
 
 
 class AreaLevelFilter(admin.SimpleListFilter):
@@ -49,7 +57,7 @@ class BoundarySetAdmin(admin.ModelAdmin):
 
 
 @admin.register(Area)
-class AreaAdmin(GISModelAdmin):
+class AreaAdmin(MapAdmin):
     list_display = ["name", "level", "code", "parent", "boundary_set"]
     list_filter = ["level", "boundary_set"]
     search_fields = ["name", "code", "alt_names"]
@@ -58,7 +66,7 @@ class AreaAdmin(GISModelAdmin):
 
 
 @admin.register(Village)
-class VillageAdmin(GISModelAdmin):
+class VillageAdmin(MapAdmin):
     list_display = ["code", "name", "canton", "prefecture", "region", "population", "location_status"]
     list_filter = [RegionFilter, PrefectureFilter, "location_status", "location_source"]
     search_fields = ["code", "name"]

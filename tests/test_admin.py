@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -37,9 +40,41 @@ def test_change_lists_and_add_forms_open(admin_client, model):
     assert admin_client.get(f"/admin/{model}/add/").status_code == 200
 
 
-def test_village_form_has_a_map_widget(admin_client, world):
+def test_village_form_has_an_offline_map_widget(admin_client, world):
     page = admin_client.get(f"/admin/geo/village/{world.villages['lama'].pk}/change/").content.decode()
-    assert 'id="id_location_map"' in page and "new MapWidget" in page
+    assert 'id="id_location_map"' in page and "geo/leaflet-widget.js" in page
+    assert "vendor/leaflet/leaflet.js" in page
+    # Nothing from a CDN: every script and stylesheet is one of ours.
+    sources = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', page)
+    assert sources and all(source.startswith("/") for source in sources), sources
+    # The regions' outline keeps the map readable without base tiles.
+    options = json.loads(re.search(r'id="id_location_options"[^>]*>(.*?)</script>', page, re.S).group(1))
+    assert [f["properties"]["name"] for f in options["outline"]["features"]] == ["Kara"]
+    assert options["editable"] is True
+
+
+def test_a_point_placed_on_the_widget_moves_the_village(admin_client, world):
+    village = world.villages["lama"]
+    form = {
+        "code": village.code,
+        "name": village.name,
+        "location": json.dumps({"type": "Point", "coordinates": [1.2, 9.6]}),
+        "canton": village.canton_id,
+        "prefecture": village.prefecture_id,
+        "region": village.region_id,
+        "location_source": village.location_source,
+        "location_status": village.location_status,
+    }
+    response = admin_client.post(f"/admin/geo/village/{village.pk}/change/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    village.refresh_from_db()
+    assert (round(village.location.x, 6), round(village.location.y, 6)) == (1.2, 9.6)
+
+
+def test_boundaries_are_shown_not_edited(admin_client, world):
+    page = admin_client.get(f"/admin/geo/area/{world.kozah.pk}/change/").content.decode()
+    options = json.loads(re.search(r'id="id_geom_options"[^>]*>(.*?)</script>', page, re.S).group(1))
+    assert options["editable"] is False
 
 
 def test_villages_filter_by_prefecture_and_search_by_code(admin_client, world):
