@@ -44,6 +44,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, gzipped, with caching headers
+    "dashboards.middleware.DataCompressionMiddleware",  # the API's GeoJSON and the tiles, gzipped
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -101,7 +103,15 @@ REPORTING_MONTH_CLOSING_DAY = env_int("REPORTING_MONTH_CLOSING_DAY", 0, minimum=
 LOCATION_TOLERANCE_METERS = env_int("LOCATION_TOLERANCE_METERS", 2000, minimum=0)
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# `manage.py collectstatic` gathers (and gzips) the static files here; WhiteNoise serves them under gunicorn.
+STATIC_ROOT = env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# In development the files are served from the apps and wheels directly, as they change.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- API (dashboards.api): REST framework, OpenAPI schema ---
 REST_FRAMEWORK = {

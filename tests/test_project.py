@@ -98,3 +98,17 @@ def test_language_and_time_zone(settings):
     assert settings.LANGUAGE_CODE == "fr"
     assert [code for code, _ in settings.LANGUAGES] == ["fr", "en"]
     assert settings.USE_TZ and settings.TIME_ZONE == "Africa/Lome"
+
+
+def test_collected_static_files_are_served_gzipped_without_debug(settings, tmp_path, client):
+    """Under gunicorn (debug off) WhiteNoise serves what collectstatic gathered, Leaflet included, gzipped."""
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = str(tmp_path)
+    settings.WHITENOISE_USE_FINDERS = False
+    call_command("collectstatic", interactive=False, verbosity=0)
+    assert (tmp_path / "vendor/leaflet/leaflet.js.gz").exists()
+    response = client.get("/static/vendor/leaflet/leaflet.js", HTTP_ACCEPT_ENCODING="gzip")
+    assert response.status_code == 200
+    assert response["Content-Encoding"] == "gzip"
+    assert "max-age" in response["Cache-Control"]
