@@ -48,13 +48,21 @@ if [ "$($py manage.py shell -c 'from evillage.models import Report; print(Report
     echo "==> Waiting for the worker to process the inbox"
     $py manage.py shell -c '
 import time
-from sms_gateway.models import InboxMessage
-while InboxMessage.objects.filter(status="pending").exists():
-    time.sleep(1)
-print("Inbox processed:", InboxMessage.objects.count(), "messages")'
+from sms_gateway.models import InboxMessage, InboxStatus
+total = InboxMessage.objects.count()
+while True:
+    waiting = InboxMessage.objects.filter(status__in=[InboxStatus.PENDING, InboxStatus.PROCESSING]).count()
+    print(f"\r    {total - waiting}/{total} messages processed", end="", flush=True)
+    if not waiting:
+        break
+    time.sleep(2)
+print()'
+    echo "==> Refreshing the layers"
+    $py manage.py refresh_layers
 fi
 
 echo
+echo "Demo ready in $SECONDS s."
 cat "$run/demo-login.txt"
 echo "The platform runs on http://127.0.0.1:$port (Ctrl-C to stop; 'make stop' stops the databases)."
 wait "${pids[1]}"
