@@ -50,7 +50,7 @@ class ChiefAdmin(admin.ModelAdmin):
     search_fields = ["full_name", "phone", "village__code", "village__name"]
     list_select_related = ["village"]
     autocomplete_fields = ["village"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["decided_by", "decided_at", "created_at", "updated_at"]
 
 
 @admin.register(OfficialContact)

@@ -21,6 +21,7 @@ class ChiefStatus(models.TextChoices):
     ACTIVE = "active", _("Actif")  # reports from this phone are recorded
     PENDING = "pending", _("En attente")  # registered by SMS, waits for the prefecture's approval
     RETIRED = "retired", _("Retiré")  # no longer chief: the phone is treated as unknown
+    REFUSED = "refused", _("Refusé")  # the prefecture refused the SMS registration: the phone is treated as unknown
 
 
 class Chief(models.Model):
@@ -33,6 +34,16 @@ class Chief(models.Model):
         "geo.Village", on_delete=models.PROTECT, related_name="chiefs", verbose_name=_("village")
     )
     status = models.CharField(_("statut"), max_length=16, choices=ChiefStatus.choices, default=ChiefStatus.ACTIVE)
+    # Who approved or refused the registration (or registered a quarantined number as this chief), and when.
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("inscription décidée par"),
+    )
+    decided_at = models.DateTimeField(_("inscription décidée le"), null=True, blank=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
@@ -32,11 +33,11 @@ from evillage.models import (
     Report,
     ReportValue,
 )
-from evillage.periods import parse_period
+from evillage.periods import parse_period, period_of_moment
 from evillage.phones import InvalidPhone, normalize_phone
 from geo.locating import check_location
-from geo.models import LocationSource, LocationStatus, Village
-from geo.services import BATCH_SIZE, Outcome, move_village, set_village_population
+from geo.models import Area, Level, LocationSource, LocationStatus, Village
+from geo.services import BATCH_SIZE, Outcome, move_village, place_village, set_village_population
 
 
 class ChiefConflict(ValidationError):
@@ -273,3 +274,127 @@ def record_alert(chief: Chief, text: str, *, received_at: datetime) -> Alert:
 def official_phones(prefecture_id: int) -> list[str]:
     """Where a prefecture's alerts go."""
     return list(OfficialContact.objects.filter(area_id=prefecture_id, is_active=True).values_list("phone", flat=True))
+
+
+# The prefecture's decisions (the work queues) ---------------------------------------------------------
+# Each verb locks its row, refuses an item already decided (a second click, a colleague faster) with
+# `AlreadyDecided`, and records who decided and when.
+
+
+class AlreadyDecided(Exception):
+    """The item was decided before: nothing was changed. Says by whom and when, when it is known."""
+
+    def __init__(self, decided_by: Any = None, decided_at: datetime | None = None) -> None:
+        super().__init__(decided_by, decided_at)
+        self.decided_by = decided_by
+        self.decided_at = decided_at
+
+
+def accept_location(candidate: LocationCandidate, by: Any) -> LocationCandidate:
+    """An official confirms a conflicting position: the village moves there and its position is verified.
+
+    Within its prefecture, the village joins the canton that holds the point (so the chief's next GPS
+    message agrees with it). A point outside its prefecture is taken as the village's position, but the
+    village stays in its prefecture: changing that is an administrative act, done in the admin.
+    """
+    with transaction.atomic():
+        candidate = _undecided_candidate(candidate)
+        village = Village.objects.select_for_update().get(pk=candidate.village_id)
+        check = check_location(village, candidate.location)
+        if check.inside_prefecture and check.inside_canton is False:
+            canton = (
+                Area.objects.containing(candidate.location, level=Level.CANTON)
+                .filter(parent_id=village.prefecture_id)
+                .select_related("parent__parent")
+                .order_by("pk")
+                .first()
+            )
+            if canton is not None:
+                place_village(village, canton=canton)
+        note = "" if check.inside_prefecture else _("position acceptée hors de sa préfecture")
+        move_village(
+            village, candidate.location, source=LocationSource.SMS_GPS, status=LocationStatus.VERIFIED, note=note
+        )
+        # The village layer carries a copy of the position.
+        mark_dirty(village.pk, period_of_moment(timezone.now()))
+        return _decide_candidate(candidate, CandidateStatus.ACCEPTED, by)
+
+
+def reject_location(candidate: LocationCandidate, by: Any) -> LocationCandidate:
+    """An official keeps the village where it is."""
+    with transaction.atomic():
+        return _decide_candidate(_undecided_candidate(candidate), CandidateStatus.REJECTED, by)
+
+
+def _undecided_candidate(candidate: LocationCandidate) -> LocationCandidate:
+    locked = LocationCandidate.objects.select_for_update().get(pk=candidate.pk)
+    if locked.status != CandidateStatus.CONFLICT:
+        raise AlreadyDecided(locked.decided_by, locked.decided_at)
+    return locked
+
+
+def _decide_candidate(candidate: LocationCandidate, status: str, by: Any) -> LocationCandidate:
+    candidate.status, candidate.decided_by, candidate.decided_at = status, by, timezone.now()
+    candidate.save(update_fields=["status", "decided_by", "decided_at"])
+    return candidate
+
+
+def approve_registration(chief: Chief, by: Any) -> Chief:
+    """A pending chief (registered by SMS) becomes active, by the rules of `upsert_chiefs`.
+
+    Raises `ChiefConflict` when the phone or the village's seat has been taken meanwhile.
+    """
+    with transaction.atomic():
+        pending = _pending_chief(chief)
+        active, _outcome = upsert_chief(ChiefEntry(pending.full_name, pending.phone, pending.village, pending.role))
+        if active.pk != pending.pk:
+            raise ChiefConflict(
+                _("le numéro %(phone)s est déjà celui d'un chef actif de %(village)s")
+                % {"phone": pending.phone, "village": active.village}
+            )
+        return _decide_chief(active, by)
+
+
+def refuse_registration(chief: Chief, by: Any) -> Chief:
+    """A pending chief is refused: the phone is unknown again (quarantined when it writes)."""
+    with transaction.atomic():
+        pending = _pending_chief(chief)
+        pending.status = ChiefStatus.REFUSED
+        pending.save(update_fields=["status", "updated_at"])
+        return _decide_chief(pending, by)
+
+
+def register_chief(entry: ChiefEntry, by: Any) -> Chief:
+    """An official makes a phone the active chief of a village (a quarantined number, say).
+
+    The phone's pending requests for other villages are superseded by this decision: marked refused.
+    """
+    with transaction.atomic():
+        chief, _outcome = upsert_chief(entry)
+        Chief.objects.filter(phone=chief.phone, status=ChiefStatus.PENDING).exclude(pk=chief.pk).update(
+            status=ChiefStatus.REFUSED, decided_by=by, decided_at=timezone.now(), updated_at=timezone.now()
+        )
+        return _decide_chief(chief, by)
+
+
+def _pending_chief(chief: Chief) -> Chief:
+    locked = Chief.objects.select_for_update(of=("self",)).select_related("village").get(pk=chief.pk)
+    if locked.status != ChiefStatus.PENDING:
+        raise AlreadyDecided(locked.decided_by, locked.decided_at)
+    return locked
+
+
+def _decide_chief(chief: Chief, by: Any) -> Chief:
+    chief.decided_by, chief.decided_at = by, timezone.now()
+    chief.save(update_fields=["decided_by", "decided_at", "updated_at"])
+    return chief
+
+
+def mark_alert_handled(alert: Alert, by: Any) -> Alert:
+    with transaction.atomic():
+        locked = Alert.objects.select_for_update().get(pk=alert.pk)
+        if locked.handled_at is not None:
+            raise AlreadyDecided(locked.handled_by, locked.handled_at)
+        locked.handled_by, locked.handled_at = by, timezone.now()
+        locked.save(update_fields=["handled_by", "handled_at"])
+        return locked

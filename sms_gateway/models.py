@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -155,6 +156,12 @@ class DeliveryReport(models.Model):
         return f"{self.provider_id}: {self.status}"
 
 
+class QuarantinedNumberQuerySet(models.QuerySet["QuarantinedNumber"]):
+    def open(self) -> QuarantinedNumberQuerySet:
+        """Numbers waiting for an official: never resolved, or written from again since (a retired chief)."""
+        return self.filter(Q(resolved_at__isnull=True) | Q(last_seen_at__gt=F("resolved_at")))
+
+
 class QuarantinedNumber(models.Model):
     """A phone that wrote to us without being any chief's: kept for an official to look at, not binned."""
 
@@ -163,6 +170,26 @@ class QuarantinedNumber(models.Model):
     last_seen_at = models.DateTimeField(_("dernier message"), default=timezone.now)
     message_count = models.PositiveIntegerField(_("messages"), default=0)
     last_hint_at = models.DateTimeField(_("dernière indication"), null=True, blank=True)
+    # Resolved: an official registered the number as a chief (`sms_gateway.registrations.register_number`).
+    chief = models.ForeignKey(
+        "evillage.Chief",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("inscrit comme chef"),
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("traité par"),
+    )
+    resolved_at = models.DateTimeField(_("traité le"), null=True, blank=True)
+
+    objects = QuarantinedNumberQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("numéro en quarantaine")
@@ -171,6 +198,10 @@ class QuarantinedNumber(models.Model):
 
     def __str__(self) -> str:
         return self.phone
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None or self.last_seen_at > self.resolved_at
 
     def hint_due(self, now: dt.datetime | None = None) -> bool:
         """One registration hint a day at most (protocol.md, Replies)."""

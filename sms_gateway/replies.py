@@ -174,6 +174,25 @@ def already_registered(village: str) -> str:
     return _render(template, SEGMENT, ["village"], village=village.upper())
 
 
+def welcome(village: str, code: str) -> str:
+    """The prefecture approved a registration, or registered the number itself: the phone is a chief's now."""
+    with _in_french():
+        template = _(
+            "Bienvenue sur E-Village: ce numero est inscrit comme chef de {village} ({code}). "
+            "Envoyez AIDE pour la carte."
+        )
+    return _render(template, SEGMENT, ["village"], village=village.upper(), code=code)
+
+
+def registration_refused(village: str, code: str) -> str:
+    with _in_french():
+        template = _(
+            "Votre inscription pour {village} ({code}) a ete refusee par la prefecture. "
+            "Contactez-la pour en savoir plus."
+        )
+    return _render(template, SEGMENT, ["village"], village=village.upper(), code=code)
+
+
 def registration_waiting() -> str:
     with _in_french():
         return to_gsm7(_("Votre inscription attend la validation de la prefecture. Message non enregistre."))

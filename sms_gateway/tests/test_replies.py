@@ -30,6 +30,8 @@ def every_reply(village: str) -> dict[str, str]:
         "unknown_village": replies.registration_unknown_village("KLO-99999999999999999999"),
         "registered": replies.already_registered(village),
         "waiting": replies.registration_waiting(),
+        "welcome": replies.welcome(village, "KLO-0231"),
+        "refused": replies.registration_refused(village, "KLO-0231"),
         "alert": replies.alert_received(village),
         "hint": replies.unknown_number_hint(),
     }
