@@ -9,6 +9,7 @@ no tile layer and the boundaries drawn on it keep it readable.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import folium
@@ -18,6 +19,9 @@ from django.templatetags.static import static
 # Togo, whole: the view a national page opens on.
 TOGO_CENTER = (8.6, 0.95)
 TOGO_ZOOM = 7
+# folium's header sets its own viewport with `maximum-scale=1.0, user-scalable=no`, which forbids zooming the
+# page on a phone (and fails WCAG 1.4.4). Our pages set the viewport in base.html: folium's is dropped.
+FOLIUM_VIEWPORT = re.compile(r'<meta\s+name="viewport"[^>]*>', re.IGNORECASE)
 
 
 class OfflineMap(folium.Map):
@@ -65,7 +69,7 @@ def render(fmap: folium.Map) -> RenderedMap:
     figure.render()
     return RenderedMap(
         name=fmap.get_name(),
-        header=figure.header.render(),
+        header=FOLIUM_VIEWPORT.sub("", figure.header.render()),
         html=figure.html.render(),
         script=figure.script.render(),
     )

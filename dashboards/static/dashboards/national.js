@@ -1,4 +1,5 @@
-/* The national map: fetches one layer (indicator × level) from the API and colours its areas.
+/* The national map: fetches one layer (indicator × level × month) from the API and colours its areas by the
+   share chosen (of villages or of population; both come in the layer, so that choice needs no request).
    The page carries no statistics; the API applies the user's jurisdiction. */
 (function () {
   "use strict";
@@ -7,22 +8,28 @@
   var map = window[controls.dataset.map];
   var labels = JSON.parse(document.getElementById("map-labels").textContent);
   var status = document.getElementById("map-status");
-  // Share of villages with the service: five classes, light to dark green; grey when nobody reported.
+  var lang = document.documentElement.lang || "fr";
+  var percentFormat = new Intl.NumberFormat(lang, {style: "percent", maximumFractionDigits: 1});
+  var countFormat = new Intl.NumberFormat(lang);
+  // A share: five classes, light to dark green; grey when nobody reported.
   var BREAKS = [0.2, 0.4, 0.6, 0.8];
   var COLOURS = ["#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c"];
   var NO_DATA = "#bdbdbd";
   var layer = null;
+  var shownPeriod = "";
   var request = 0;
 
-  function colour(share) {
-    if (share === null || share === undefined) return NO_DATA;
+  function share() { return controls.elements.share.value; }
+
+  function colour(value) {
+    if (value === null || value === undefined) return NO_DATA;
     var i = 0;
-    while (i < BREAKS.length && share >= BREAKS[i]) i++;
+    while (i < BREAKS.length && value >= BREAKS[i]) i++;
     return COLOURS[i];
   }
 
   function percent(value) {
-    return value === null || value === undefined ? labels.no_data : Math.round(value * 100) + " %";
+    return value === null || value === undefined ? labels.no_data : percentFormat.format(value);
   }
 
   function escape(text) {
@@ -31,17 +38,36 @@
     return div.innerHTML;
   }
 
-  function tooltip(p) {
-    return "<strong>" + escape(p.name) + "</strong><br>" +
-      escape(labels.share_villages) + " : " + percent(p.share_villages) + "<br>" +
-      escape(labels.completeness) + " : " + percent(p.completeness) +
-      " (" + p.villages_reporting + "/" + p.villages_expected + ")";
+  function line(label, value, part, whole, unit) {
+    return escape(label) + " : " + percent(value) +
+      " (" + countFormat.format(part) + "/" + countFormat.format(whole) + " " + escape(unit) + ")";
   }
 
+  function tooltip(p) {
+    return "<strong>" + escape(p.name) + "</strong><br>" +
+      line(labels.share_villages, p.share_villages, p.villages_with_service, p.villages_reporting, labels.villages) +
+      "<br>" +
+      line(labels.share_population, p.share_population, p.population_with_service, p.population_reporting,
+        labels.inhabitants) + "<br>" +
+      line(labels.completeness, p.completeness, p.villages_reporting, p.villages_expected, labels.villages);
+  }
+
+  function style(feature) {
+    return {color: "#444", weight: 1, fillOpacity: 0.75, fillColor: colour(feature.properties[share()])};
+  }
+
+  var legendDiv = null;
   var legend = L.control({position: "bottomright"});
   legend.onAdd = function () {
-    var div = L.DomUtil.create("div", "map-legend");
-    var rows = ["<strong>" + escape(labels.share_villages) + "</strong>"];
+    legendDiv = L.DomUtil.create("div", "map-legend");
+    drawLegend();
+    return legendDiv;
+  };
+
+  // The legend says what the colours are of, and for which month.
+  function drawLegend() {
+    var rows = ["<strong>" + escape(labels[share()]) + "</strong>"];
+    if (shownPeriod) rows.push(escape(shownPeriod));
     var lower = 0;
     COLOURS.forEach(function (c, i) {
       var upper = i < BREAKS.length ? BREAKS[i] : 1;
@@ -49,16 +75,30 @@
       lower = upper;
     });
     rows.push('<i style="background:' + NO_DATA + '"></i> ' + escape(labels.no_data));
-    div.innerHTML = rows.join("<br>");
-    return div;
-  };
+    legendDiv.innerHTML = rows.join("<br>");
+  }
   legend.addTo(map);
+
+  function restyle() {
+    if (layer) layer.setStyle(style);
+    controls.dataset.share = share();
+    drawLegend();
+  }
+
+  function periodLabel(period) {
+    var select = controls.elements.period;
+    var option = select ? select.querySelector('option[value="' + period + '"]') : null;
+    return option ? option.textContent : period;
+  }
 
   function load() {
     var params = new URLSearchParams({
       indicator: controls.elements.indicator.value,
       level: controls.elements.level.value
     });
+    if (controls.elements.period && controls.elements.period.value) {
+      params.set("period", controls.elements.period.value);
+    }
     var mine = ++request;
     status.textContent = labels.loading;
     fetch(controls.dataset.layersUrl + "?" + params, {
@@ -71,23 +111,27 @@
       if (mine !== request) return;  // a newer choice is already on its way
       if (layer) map.removeLayer(layer);
       layer = L.geoJSON(data, {
-        style: function (f) {
-          return {color: "#444", weight: 1, fillOpacity: 0.75, fillColor: colour(f.properties.share_villages)};
-        },
+        style: style,
         onEachFeature: function (f, l) { l.bindTooltip(tooltip(f.properties), {sticky: true}); }
       }).addTo(map);
+      var period = data.features.length ? data.features[0].properties.period : null;
+      shownPeriod = period ? periodLabel(period) : "";
       // What the map shows, for people reading the page's source and for the browser tests.
       controls.dataset.shown = params.toString();
       controls.dataset.features = String(data.features.length);
-      var period = data.features.length ? data.features[0].properties.period : null;
-      status.textContent = period ? labels.period + " " + period : labels.no_data;
+      controls.dataset.period = period || "";
+      restyle();
+      status.textContent = period ? labels.period + " " + shownPeriod : labels.no_data;
       if (data.features.length) map.fitBounds(layer.getBounds());
     }).catch(function () {
       if (mine === request) status.textContent = labels.error;
     });
   }
 
-  controls.addEventListener("change", load);
+  controls.addEventListener("change", function (event) {
+    if (event.target.name === "share") restyle();
+    else load();
+  });
   controls.addEventListener("submit", function (event) { event.preventDefault(); });
   load();
 })();
