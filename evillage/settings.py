@@ -45,7 +45,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, gzipped, with caching headers
-    "dashboards.middleware.DataCompressionMiddleware",  # the API's GeoJSON and the tiles, gzipped
+    "dashboards.middleware.CompressionMiddleware",  # pages, GeoJSON and tiles gzipped (not spreadsheets)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
