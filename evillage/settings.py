@@ -90,7 +90,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # French first for people; English second. Stored in UTC, shown in Lomé's time.
 LANGUAGE_CODE = "fr"
-LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
+# French only until another language has its translations: a browser set to English would otherwise get
+# our French words beside Django's English dates and messages.
+LANGUAGES = [("fr", _("Français"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True

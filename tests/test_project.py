@@ -96,8 +96,13 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 def test_language_and_time_zone(settings):
     assert settings.LANGUAGE_CODE == "fr"
-    assert [code for code, _ in settings.LANGUAGES] == ["fr", "en"]
+    assert [code for code, _ in settings.LANGUAGES] == ["fr"]
     assert settings.USE_TZ and settings.TIME_ZONE == "Africa/Lome"
+
+
+def test_a_browser_set_to_english_still_gets_french(client):
+    page = client.get("/connexion/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="fr">' in page and "Se connecter" in page
 
 
 def test_collected_static_files_are_served_gzipped_without_debug(settings, tmp_path, client):
