@@ -62,6 +62,21 @@ def fresh_catalogue() -> None:
     sms_gateway.catalogue._cached = None
 
 
+@pytest.fixture(autouse=True)
+def seeded_catalogue(request):  # type: ignore[no-untyped-def]
+    """A transactional test finds the tables flushed by the one before it, the migrations' seed included: the
+    default indicators are put back (idempotently) before it starts, as every database of ours has them."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    importlib.import_module("evillage.migrations.0003_default_catalogue").seed(apps, None)
+
+
 @pytest.fixture
 def shared_data() -> Path:
     """The real Togo files; a clone without ../shared skips, saying why."""

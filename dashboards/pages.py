@@ -34,6 +34,7 @@ MAP_LABELS = {
     "loading": _("Chargement…"),
     "period": _("Mois :"),
     "error": _("Impossible de charger la couche."),
+    "open": _("Cliquez pour ouvrir la préfecture."),
 }
 # What the map colours the areas by: both shares come in every layer, so switching needs no new request.
 SHARE_KINDS = [

@@ -169,6 +169,7 @@ def layer_features(
     properties: dict[str, Any] = {
         "level": "level",
         "code": "area__code",
+        "parent": "area__parent__code",  # a canton's prefecture: the map opens its page
         "name": Coalesce(F("area__name"), Value(_("Togo"))),
         "indicator": Value(indicator.key),
         "period": "period",

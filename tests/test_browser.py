@@ -31,6 +31,16 @@ TOOLTIP_OF_FIRST_AREA = """() => {
 }"""
 
 
+# A prefecture of the layer and its centre in the map's pixels (Leaflet's own centroid of its polygon).
+CENTRE_OF_AN_AREA = """() => {
+  const map = window[document.getElementById("map-controls").dataset.map];
+  let found = null;
+  map.eachLayer(l => { if (!found && l.feature && l.feature.properties.code === "SOT") found = l; });
+  const point = map.latLngToContainerPoint(found.getCenter());
+  return [found.feature.properties.code, point.x, point.y];
+}"""
+
+
 def fill_colours(page: Any) -> list[str]:
     return page.evaluate(FILL_COLOURS)
 
@@ -103,5 +113,14 @@ def read_the_national_map(url: str, page: Any, period: str) -> None:
     # folium's viewport (no zoom on phones) is gone: the page keeps only its own.
     viewports = page.eval_on_selector_all('meta[name="viewport"]', "metas => metas.map(m => m.content)")
     assert viewports == ["width=device-width, initial-scale=1"]
+
+    # Clicking a prefecture opens its page, on the indicator the map showed.
+    code, x, y = page.evaluate(CENTRE_OF_AN_AREA)
+    indicator = page.input_value("#indicator")
+    box = page.locator(".folium-map").bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.wait_for_url(f"**/prefectures/{code}/?indicator={indicator}")
+    page.wait_for_selector("#village-map-frame, .leaflet-container", timeout=15000)
+    page.screenshot(path=str(ARTIFACTS / "national-map-opened-prefecture.png"))
 
     assert_stayed_local(page)

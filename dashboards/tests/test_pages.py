@@ -215,3 +215,14 @@ def test_map_page_runs_few_queries_whatever_the_size_of_the_country(world, clien
         make_village(f"P{number}-0001", f"V{number}", 0.2, 8.2, None, prefecture)
     Official.objects.get(user=world.users["kozah"]).prefectures.add(*Area.objects.filter(code__startswith="P"))
     assert {role: queries(clients[role]) for role in ("ministry", "kozah")} == before
+
+
+def test_every_page_links_the_map_statistics_and_work_queues(world):
+    client = Client()
+    client.force_login(world.users["kozah"])
+    page = client.get("/statistiques/").content.decode()
+    for url in ("/carte/", "/statistiques/", "/files/"):
+        assert f'href="{url}"' in page
+    assert 'href="/statistiques/" aria-current="page"' in page
+    assert "/admin/" not in page  # not staff
+    assert 'class="site-nav"' not in Client().get("/connexion/").content.decode()

@@ -43,6 +43,25 @@
       " (" + countFormat.format(part) + "/" + countFormat.format(whole) + " " + escape(unit) + ")";
   }
 
+  // The prefecture page an area opens: a prefecture's own, a canton's or commune's parent's; a region's none.
+  function prefectureOf(p) {
+    if (p.level === "prefecture") return p.code;
+    if (p.level === "canton" || p.level === "commune") return p.parent;
+    return null;
+  }
+
+  function openPrefecture(code) {
+    var url = controls.dataset.prefectureUrl.replace("__code__", encodeURIComponent(code));
+    window.location.href = url + "?" + new URLSearchParams({indicator: controls.elements.indicator.value});
+  }
+
+  function bind(feature, area) {
+    var code = prefectureOf(feature.properties);
+    area.bindTooltip(tooltip(feature.properties) + (code ? "<br><em>" + escape(labels.open) + "</em>" : ""),
+      {sticky: true});
+    if (code) area.on("click", function () { openPrefecture(code); });
+  }
+
   function tooltip(p) {
     return "<strong>" + escape(p.name) + "</strong><br>" +
       line(labels.share_villages, p.share_villages, p.villages_with_service, p.villages_reporting, labels.villages) +
@@ -112,7 +131,7 @@
       if (layer) map.removeLayer(layer);
       layer = L.geoJSON(data, {
         style: style,
-        onEachFeature: function (f, l) { l.bindTooltip(tooltip(f.properties), {sticky: true}); }
+        onEachFeature: bind
       }).addTo(map);
       var period = data.features.length ? data.features[0].properties.period : null;
       shownPeriod = period ? periodLabel(period) : "";

@@ -48,7 +48,28 @@
   // Villages: one cluster group, emptied and filled again when the indicator changes. Clustering needs a
   // highest zoom, which a map without tiles does not have; villages on one spot fan out there.
   if (map.getMaxZoom() === Infinity) map.setMaxZoom(18);
-  var cluster = L.markerClusterGroup({maxClusterRadius: 45, showCoverageOnHover: false, spiderfyOnMaxZoom: true});
+  // A cluster is a ring shared out among its villages' colours (the legend's), with their number inside: the
+  // default green/yellow/orange by size would read as states.
+  function clusterIcon(group) {
+    var shares = {};
+    var children = group.getAllChildMarkers();
+    children.forEach(function (m) { shares[m.options.dotColour] = (shares[m.options.dotColour] || 0) + 1; });
+    var start = 0;
+    var stops = Object.keys(shares).sort().map(function (colour) {
+      var end = start + (shares[colour] / children.length) * 100;
+      var stop = colour + " " + start.toFixed(1) + "% " + end.toFixed(1) + "%";
+      start = end;
+      return stop;
+    });
+    return L.divIcon({
+      className: "marker-cluster village-cluster",
+      html: '<span style="background:conic-gradient(' + stops.join(",") + ')"><b>' + children.length + "</b></span>",
+      iconSize: [36, 36]
+    });
+  }
+  var cluster = L.markerClusterGroup({
+    maxClusterRadius: 45, showCoverageOnHover: false, spiderfyOnMaxZoom: true, iconCreateFunction: clusterIcon
+  });
   map.addLayer(cluster);
 
   var legend = L.control({position: "bottomright"});
@@ -90,7 +111,9 @@
       iconSize: [18, 18]
     });
     var coords = f.geometry.coordinates;
-    var m = L.marker([coords[1], coords[0]], {icon: icon, title: p.name + " (" + p.code + ")", alt: labels.open});
+    var m = L.marker([coords[1], coords[0]], {
+      icon: icon, title: p.name + " (" + p.code + ")", alt: labels.open, dotColour: state ? state.colour : config.no_data
+    });
     m.bindTooltip(tooltip(p, state), {direction: "top", offset: [0, -8]});
     m.on("click", function () { window.location.href = villageUrl(p.code); });
     return m;
