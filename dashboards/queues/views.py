@@ -160,8 +160,8 @@ def _outline_style(feature: Any) -> dict[str, Any]:
 
 
 def _fit(fmap: maps.OfflineMap, south: float, west: float, north: float, east: float, **options: Any) -> None:
-    """Open the map on these bounds at once (no zoom animation from the initial view)."""
-    fit = folium.map.FitBounds([[south, west], [north, east]], padding=(30, 30), **options)
+    """Open the map on these bounds at once (no zoom animation), clear of the zoom and scale controls."""
+    fit = folium.map.FitBounds([[south, west], [north, east]], padding=(45, 45), **options)
     fit.options["animate"] = False
     fmap.add_child(fit)
 
