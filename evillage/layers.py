@@ -15,28 +15,44 @@ Definitions
 - On time: a reporting village whose current value came in a report received before the end of the day
   `LAYERS_DEADLINE_DAYS` after the month's last day (Lomé time). Timeliness = on time ÷ expected.
 - Distribution (scale indicators): reporting villages per level, every level from 0 to `scale_max` present.
-- Areas are those of the active boundary set. A village counts in its canton, in the commune whose polygon
-  holds it (communes of its prefecture; villages record no commune), in its prefecture, in that prefecture's
-  region and in the nation. Regions are the sums of their prefectures and the nation the sum of its regions,
-  which is what lets a report refresh the nation without reading every village.
+- Areas are those of the active boundary set. A village whose prefecture is in it counts in its canton, in
+  the commune whose polygon holds it (communes of its prefecture; villages record no commune), in its
+  prefecture, in that prefecture's region and in the nation (the sum of the regions).
 - Months covered: those with reports, and the current month (so that its completeness shows from day one).
 - Village state: per village and active indicator, the current value of the latest month not after the
   current one; staleness = months between that month and the current one; stale from
   `LAYERS_STALE_AFTER_MONTHS`. Villages with no value for an indicator have no row for it.
 
+The ledger
+- `CountedVillage` says how the statistics count each village: expected or not, its population, its areas.
+  The rows always add up the current values of the villages as the ledger places them, whatever the registry
+  says meanwhile; a ledger row differing from the registry (a chief appointed or retired, a population
+  changed, a village moved, a boundary set activated) is rewritten together with every month of the areas it
+  leaves and enters. That is what makes a report a difference, and a difference safe: it removes a value
+  exactly where it was added, never below zero.
+
 Refreshing
-- `refresh_layers()` rebuilds everything (nightly, and the `refresh_layers` command); with `period` or
-  `areas` it rebuilds that part only.
-- After a report, `mark_dirty(village, period)` records the key in the report's transaction and, on commit,
-  schedules one debounced task (`evillage.tasks.refresh_pending_layers`) that refreshes every key gathered
-  meanwhile, month by month: the villages' prefectures (recomputed from their villages), their cantons and
-  communes, their regions and the nation (sums of stored rows), and the villages' states — a handful of
-  statements whatever the number of villages. The first report of a month not laid out yet lays out every
-  area for it.
-- What a report does not announce — a chief appointed or retired, a population changed by an import, a
-  boundary set activated, the calendar moving staleness on — is taken up by the nightly full rebuild.
+- A report changes the layers by a difference, in its own transaction (`apply_report`, called by
+  `record_report` before the values are superseded): its village's previous current values of the month
+  against the new ones give + or − on the counters of the canton, commune, prefecture, region and nation rows
+  of those indicators (shares recomputed from the counters in the same UPDATE), and an upsert of the
+  village's states — one statement, rows locked in id order so that concurrent reports never deadlock and
+  `x = x + delta` never loses one. Done with the report's transaction, it is done exactly once.
+- When a report is not a plain difference — its village's ledger row differs from the registry (a `POP`
+  that changes the population, a chief appointed since, a village moved), the month is not laid out yet, or a
+  rebuild holds the lock — `mark_dirty(village, period)` records the key in the report's transaction and, on
+  commit, schedules one debounced task (`evillage.tasks.refresh_pending_layers`) that recounts every key
+  gathered meanwhile from the ledger: the villages' ledger rows, then their prefectures (from the ledger),
+  their cantons and communes, their regions and the nation (sums of stored rows), month by month — every
+  laid-out month for the areas of a rewritten ledger row — and the villages' states. The first report of a
+  month not laid out yet lays out every area for it.
+- `refresh_layers()` rebuilds everything (nightly, and the `refresh_layers` command): the ledger from the
+  registry, the outlines of areas whose border changed, then one statement per level; with `period` or
+  `areas` it rebuilds that part only (and every month of the areas of rewritten ledger rows). What a report
+  does not announce is taken up by the next report of the village or by the nightly rebuild.
 - Figures computed again identical are not rewritten: `refreshed_at` is when a row's figures last changed.
-- Every refresh holds one transaction-level advisory lock, so refreshes never interleave their writes.
+- Recounts and rebuilds hold a transaction-level advisory lock; a report's difference holds it shared (and
+  falls back to the recount rather than wait), so a recount never reads half of a difference.
 - Consistency rests on the registry's invariant (`geo.services.place_village`): a village's canton lies in
   its prefecture, and its prefecture in its region.
 """
@@ -48,7 +64,7 @@ import logging
 import time
 import zlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,13 +73,13 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from evillage.models import Chief, ChiefStatus, ReportValue
+from evillage.models import Chief, ChiefStatus, Report, ReportValue
 from evillage.periods import parse_period, period_bounds, period_of_moment
 from geo.models import Area, Level, Village
 
 logger = logging.getLogger(__name__)
 
-# pg advisory lock key: one layer refresh at a time, across every worker and host.
+# pg advisory lock key: one recount at a time, across every worker and host; reports take it shared.
 LAYERS_LOCK = zlib.crc32(b"evillage.layers")
 # A full rebuild sorts and hashes every current value: give it room rather than spill to disk.
 FULL_REBUILD_WORK_MEM = "256MB"
@@ -74,8 +90,9 @@ Progress = Callable[[str], None]
 
 
 # SQL ---------------------------------------------------------------------------------------------------
-# Every statement fills a `sums` CTE (one row per area × indicator × month with the counts), and `_FINISH`
-# turns the counts into shares and a distribution, then upserts.
+# Every recount fills a `sums` CTE (one row per area × indicator × month with the counts), and `_FINISH`
+# turns the counts into shares and a distribution, then upserts. Outlines are not rewritten here: a new row
+# takes its area's, and a full rebuild rewrites those of areas whose border changed (`_OUTLINES`).
 
 _FINISH = """
 INSERT INTO evillage_areastatistic (
@@ -91,7 +108,7 @@ SELECT s.area_id, s.level, s.indicator_id, s.period, s.expected, s.reporting, s.
        CASE WHEN s.kind = 'scale' THEN (
            SELECT jsonb_object_agg(k::text, COALESCE(s.histogram[k + 1], 0))
            FROM generate_series(0, s.scale_max) AS k)
-       ELSE '{{}}'::jsonb END,
+       ELSE '{}'::jsonb END,
        s.geom, %(stamp)s
 FROM sums s
 ORDER BY s.area_id NULLS LAST, s.indicator_id, s.period
@@ -109,29 +126,76 @@ ON CONFLICT (area_id, indicator_id, period) DO UPDATE SET
     completeness = EXCLUDED.completeness,
     timeliness = EXCLUDED.timeliness,
     distribution = EXCLUDED.distribution,
-    {geom_update}
     refreshed_at = EXCLUDED.refreshed_at
 -- Figures computed again identical are left alone (`refreshed_at` is when they last changed): a nightly
--- rebuild or a report then rewrites only the rows that moved, not every index entry of every row.
+-- rebuild or a recount then rewrites only the rows that moved, not every index entry of every row.
 WHERE (evillage_areastatistic.level, evillage_areastatistic.villages_expected,
        evillage_areastatistic.villages_reporting, evillage_areastatistic.villages_with_service,
        evillage_areastatistic.reports_on_time, evillage_areastatistic.population_expected,
        evillage_areastatistic.population_reporting, evillage_areastatistic.population_with_service,
-       evillage_areastatistic.distribution {geom_compare})
+       evillage_areastatistic.distribution)
    IS DISTINCT FROM
       (EXCLUDED.level, EXCLUDED.villages_expected, EXCLUDED.villages_reporting, EXCLUDED.villages_with_service,
        EXCLUDED.reports_on_time, EXCLUDED.population_expected, EXCLUDED.population_reporting,
-       EXCLUDED.population_with_service, EXCLUDED.distribution {geom_excluded})
+       EXCLUDED.population_with_service, EXCLUDED.distribution)
 """
-
-# Rewriting a detailed polygon costs more than the numbers: a report leaves the stored geometry alone,
-# the full rebuild (which also follows redrawn boundaries) rewrites it.
-_GEOM_UPDATE = "geom = EXCLUDED.geom,"
 
 _INDICATORS = "indicators AS (SELECT id, kind, scale_max FROM evillage_indicator WHERE is_active)"
 _ACTIVE_AREA = "geo_area a JOIN geo_boundaryset b ON b.id = a.boundary_set_id AND b.is_active"
+_HAS_COMMUNES = f"EXISTS (SELECT 1 FROM {_ACTIVE_AREA} WHERE a.level = 'commune')"  # noqa: S608
 
-# Prefectures, cantons and communes, computed from the villages (the prefectures given, or all).
+# The ledger rows the registry gives now, for the villages of `scope`. Villages record no commune: the
+# commune of their prefecture whose polygon holds them, only looked up when the active set has communes.
+_COUNTED_NOW = f"""
+SELECT v.id AS village_id,
+       EXISTS (SELECT 1 FROM evillage_chief ch WHERE ch.village_id = v.id AND ch.status = 'active') AS expected,
+       COALESCE({{population}}, 0)::bigint AS population,
+       CASE WHEN p.id IS NOT NULL THEN c.id END AS canton_id,
+       CASE WHEN p.id IS NOT NULL AND {_HAS_COMMUNES} THEN (
+           SELECT ap.area_id FROM geo_areapiece ap
+           JOIN geo_area a ON a.id = ap.area_id JOIN geo_boundaryset b ON b.id = a.boundary_set_id AND b.is_active
+           WHERE a.level = 'commune' AND a.parent_id = p.id AND ST_Intersects(ap.geom, v.location)
+           ORDER BY ap.area_id LIMIT 1)
+       END AS commune_id,
+       p.id AS prefecture_id,
+       CASE WHEN p.id IS NOT NULL THEN r.id END AS region_id
+FROM geo_village v
+LEFT JOIN (SELECT a.id, a.parent_id FROM {_ACTIVE_AREA} WHERE a.level = 'prefecture') p ON p.id = v.prefecture_id
+LEFT JOIN (SELECT a.id FROM {_ACTIVE_AREA} WHERE a.level = 'canton') c ON c.id = v.canton_id
+LEFT JOIN (SELECT a.id FROM {_ACTIVE_AREA} WHERE a.level = 'region') r ON r.id = p.parent_id
+WHERE {{scope}}
+"""  # noqa: S608 - assembled from this module's constants, never from input
+
+_LEDGER_COLUMNS = "expected, population, canton_id, commune_id, prefecture_id, region_id"
+
+# Rewrites the ledger rows that differ from the registry; returns the prefectures (before and after) of
+# those rows, whose every month must then be recounted.
+_RECOUNT_LEDGER = f"""
+WITH counted AS ({_COUNTED_NOW.format(population="v.population", scope="{scope}")}),
+written AS (
+    INSERT INTO evillage_countedvillage AS m (village_id, {_LEDGER_COLUMNS})
+    SELECT village_id, {_LEDGER_COLUMNS} FROM counted ORDER BY village_id
+    ON CONFLICT (village_id) DO UPDATE SET
+        expected = EXCLUDED.expected, population = EXCLUDED.population, canton_id = EXCLUDED.canton_id,
+        commune_id = EXCLUDED.commune_id, prefecture_id = EXCLUDED.prefecture_id, region_id = EXCLUDED.region_id
+    WHERE (m.expected, m.population, m.canton_id, m.commune_id, m.prefecture_id, m.region_id)
+          IS DISTINCT FROM (EXCLUDED.expected, EXCLUDED.population, EXCLUDED.canton_id, EXCLUDED.commune_id,
+                            EXCLUDED.prefecture_id, EXCLUDED.region_id)
+    RETURNING m.village_id, m.prefecture_id
+)
+-- The statement's snapshot still holds the rows as they were: the prefecture a village leaves.
+SELECT DISTINCT p.id FROM written w
+LEFT JOIN evillage_countedvillage o ON o.village_id = w.village_id
+CROSS JOIN LATERAL unnest(ARRAY[w.prefecture_id, o.prefecture_id]) AS p(id)
+WHERE p.id IS NOT NULL
+"""  # noqa: S608 - assembled from this module's constants, never from input
+
+_ALL_LEDGER = "TRUE"
+_PREFECTURES_LEDGER = """(v.prefecture_id = ANY(%(prefectures)s::bigint[]) OR v.id IN (
+    SELECT village_id FROM evillage_countedvillage WHERE prefecture_id = ANY(%(prefectures)s::bigint[])))"""
+_VILLAGES_LEDGER = "v.id = ANY(%(villages)s::bigint[])"
+
+# Prefectures, cantons and communes, counted from the ledger (the prefectures given, or all).
 _LEAF_SUMS = f"""
 WITH periods AS (
     SELECT * FROM unnest(%(periods)s::varchar[], %(deadlines)s::timestamptz[]) AS p(period, deadline)
@@ -146,11 +210,10 @@ leaf_areas AS (
            AND (a.level = 'commune' OR %(cantons)s::bigint[] IS NULL OR a.id = ANY(%(cantons)s::bigint[])))
 ),
 expected AS NOT MATERIALIZED (
-    SELECT v.id, v.prefecture_id, v.canton_id, COALESCE(v.population, 0)::bigint AS population,
-           {{commune}} AS commune_id
-    FROM geo_village v
-    WHERE EXISTS (SELECT 1 FROM evillage_chief ch WHERE ch.village_id = v.id AND ch.status = 'active')
-      AND (%(prefectures)s::bigint[] IS NULL OR v.prefecture_id = ANY(%(prefectures)s::bigint[]))
+    SELECT m.village_id AS id, m.prefecture_id, m.canton_id, m.commune_id, m.population
+    FROM evillage_countedvillage m
+    WHERE m.expected AND m.prefecture_id IS NOT NULL
+      AND (%(prefectures)s::bigint[] IS NULL OR m.prefecture_id = ANY(%(prefectures)s::bigint[]))
 ),
 -- In each grouping set only the grouped column is not NULL, so COALESCE names the area.
 expected_counts AS (
@@ -195,14 +258,6 @@ sums AS (
     LEFT JOIN area_values av ON av.area_id = la.id AND av.indicator_id = i.id AND av.period = p.period
 )
 """  # noqa: S608 - assembled from this module's constants, never from input
-
-# Villages record no commune: the commune of their prefecture whose polygon holds them. Only looked up when
-# the active boundary set has communes (the statement is simpler to plan without).
-_COMMUNE_OF_VILLAGE = """(
-    SELECT ap.area_id FROM geo_areapiece ap JOIN geo_area c ON c.id = ap.area_id
-    WHERE c.level = 'commune' AND c.parent_id = v.prefecture_id AND ST_Intersects(ap.geom, v.location)
-    ORDER BY ap.area_id LIMIT 1)"""
-_HAS_COMMUNES = f"EXISTS (SELECT 1 FROM {_ACTIVE_AREA} WHERE a.level = 'commune')"  # noqa: S608
 
 # The top of the scales (how many levels a distribution has) and whether the active set has communes.
 _CATALOGUE_LOOKUP = f"SELECT COALESCE(max(scale_max), 1), {_HAS_COMMUNES} FROM evillage_indicator WHERE is_active"  # noqa: S608
@@ -250,13 +305,157 @@ _REGIONS_CHILD_SCOPE = """
         OR a.parent_id IN (SELECT parent_id FROM geo_area WHERE id = ANY(%(prefectures)s::bigint[])))
 """
 _NATION_UNION = f"(SELECT ST_Multi(ST_Union(a.geom)) FROM {_ACTIVE_AREA} WHERE a.level = 'region')"  # noqa: S608
-# The nation's outline is the union of the active regions: computed by the full rebuild; a report reuses
-# the stored one (the union of detailed borders is the costliest part of the statement).
-_NATION_FULL = f"SELECT NULL::bigint AS area_id, 'nation' AS level, g.geom FROM {_NATION_UNION} AS g(geom)"  # noqa: S608
-_NATION_REUSE = f"""
+# The nation's outline is the union of the active regions (the costliest part of a statement, over detailed
+# borders): stored rows keep theirs, rewritten by `_OUTLINES` when a region changes; computed afresh only
+# when no nation row exists yet.
+_NATION = f"""
     SELECT NULL::bigint AS area_id, 'nation' AS level, g.geom
     FROM (SELECT COALESCE(
         (SELECT geom FROM evillage_areastatistic WHERE area_id IS NULL LIMIT 1), {_NATION_UNION})) AS g(geom)
+"""  # noqa: S608 - assembled from this module's constants, never from input
+
+# The outlines of areas whose border changed since their rows were written (compared on one row per area,
+# the first of the index: rows of an area are written with the same outline), and the nation's when a region
+# changed, appeared or left the active set.
+_OUTLINES = f"""
+WITH changed AS MATERIALIZED (
+    SELECT a.id, a.level, a.geom FROM {_ACTIVE_AREA}
+    WHERE a.level IN ('region', 'prefecture', 'canton', 'commune')
+      AND md5(ST_AsEWKB(a.geom)) IS DISTINCT FROM (
+          SELECT md5(ST_AsEWKB(s.geom)) FROM evillage_areastatistic s
+          WHERE s.area_id = a.id ORDER BY s.area_id, s.indicator_id, s.period LIMIT 1)
+),
+rewritten AS (
+    UPDATE evillage_areastatistic s SET geom = c.geom FROM changed c WHERE s.area_id = c.id RETURNING 1
+),
+outline AS (
+    SELECT {_NATION_UNION} AS geom
+    WHERE EXISTS (SELECT 1 FROM changed WHERE level = 'region')
+       OR EXISTS (SELECT 1 FROM evillage_areastatistic s WHERE s.level = 'region' AND NOT EXISTS (
+           SELECT 1 FROM {_ACTIVE_AREA} WHERE a.id = s.area_id))
+),
+nation AS (
+    UPDATE evillage_areastatistic s SET geom = o.geom FROM outline o
+    WHERE s.area_id IS NULL AND o.geom IS NOT NULL RETURNING 1
+)
+SELECT (SELECT count(*) FROM rewritten) + (SELECT count(*) FROM nation)
+"""  # noqa: S608 - assembled from this module's constants, never from input
+
+# One report's difference (`apply_report`), run as the function `evillage_apply_report` that migration 0008
+# creates from this text (a change here needs a migration replacing it: a test compares the two).
+# `counted` is the village's ledger row, if the registry still agrees with it (else nothing is applied and
+# the village is recounted); `changes` pairs, per active indicator of the report, the value current until now
+# (with whether its report was on time) with the new one.
+_APPLY_REPORT = f"""
+WITH lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock_shared(%(lock)s) AS held),
+counted AS MATERIALIZED (
+    SELECT m.* FROM evillage_countedvillage m
+    JOIN ({_COUNTED_NOW.format(population="%(population)s::bigint, v.population", scope="v.id = %(village)s")}) n
+      ON n.village_id = m.village_id
+    WHERE (SELECT held FROM lock)
+      AND (m.expected, m.population, m.canton_id, m.commune_id, m.prefecture_id, m.region_id)
+          IS NOT DISTINCT FROM (n.expected, n.population, n.canton_id, n.commune_id, n.prefecture_id, n.region_id)
+),
+changes AS MATERIALIZED (
+    SELECT i.id AS indicator_id, i.kind, i.scale_max, o.value AS old_value, o.on_time AS old_on_time,
+           n.value AS new_value
+    FROM unnest(%(indicators)s::bigint[], %(values)s::int[]) AS n(indicator_id, value)
+    JOIN evillage_indicator i ON i.id = n.indicator_id AND i.is_active
+    LEFT JOIN LATERAL (
+        SELECT rv.value, r.received_at < %(deadline)s AS on_time
+        FROM evillage_reportvalue rv JOIN evillage_report r ON r.id = rv.report_id
+        WHERE rv.village_id = %(village)s AND rv.period = %(period)s AND rv.indicator_id = i.id AND rv.is_current
+    ) o ON TRUE
+),
+deltas AS MATERIALIZED (
+    SELECT c.indicator_id, c.kind, c.old_value, c.new_value, d.reporting, d.served, d.on_time,
+           d.reporting * m.population AS pop_reporting, d.served * m.population AS pop_served
+    FROM changes c
+    CROSS JOIN counted m
+    CROSS JOIN LATERAL (
+        SELECT 1 - (c.old_value IS NOT NULL)::int AS reporting,
+               (CASE WHEN c.kind = 'scale' THEN c.new_value = c.scale_max ELSE c.new_value >= 1 END)::int
+               - COALESCE((CASE WHEN c.kind = 'scale' THEN c.old_value = c.scale_max
+                                ELSE c.old_value >= 1 END)::int, 0) AS served,
+               %(on_time)s::int - COALESCE(c.old_on_time::int, 0) AS on_time
+    ) d
+    WHERE m.expected AND m.prefecture_id IS NOT NULL
+),
+targets AS MATERIALIZED (
+    SELECT t.area_id FROM counted m
+    CROSS JOIN LATERAL unnest(ARRAY[m.canton_id, m.commune_id, m.prefecture_id, m.region_id]) AS t(area_id)
+    WHERE m.expected AND t.area_id IS NOT NULL
+),
+-- Locked in id order, before any is written: two reports sharing rows (the nation's, at least) queue on the
+-- first of them instead of deadlocking.
+locked AS MATERIALIZED (
+    SELECT s.id, s.indicator_id FROM evillage_areastatistic s
+    WHERE s.id IN (
+        SELECT x.id FROM deltas d CROSS JOIN targets t CROSS JOIN LATERAL (
+            SELECT id FROM evillage_areastatistic
+            WHERE area_id = t.area_id AND indicator_id = d.indicator_id AND period = %(period)s) x
+        UNION ALL
+        SELECT x.id FROM deltas d CROSS JOIN LATERAL (
+            SELECT id FROM evillage_areastatistic
+            WHERE area_id IS NULL AND indicator_id = d.indicator_id AND period = %(period)s) x)
+    ORDER BY s.id
+    FOR UPDATE
+),
+-- Every row there (the month laid out, every area with its rows), or nothing is applied.
+complete AS MATERIALIZED (
+    SELECT (SELECT count(*) FROM locked) = (SELECT count(*) FROM deltas) * (1 + (SELECT count(*) FROM targets))
+       AND (SELECT count(*) FROM evillage_areastatistic s JOIN evillage_indicator i
+                ON i.id = s.indicator_id AND i.is_active
+            WHERE s.area_id IS NULL AND s.period = %(period)s)
+           = (SELECT count(*) FROM evillage_indicator WHERE is_active) AS ok
+),
+applied AS (
+    UPDATE evillage_areastatistic s SET
+        villages_reporting = s.villages_reporting + d.reporting,
+        villages_with_service = s.villages_with_service + d.served,
+        reports_on_time = s.reports_on_time + d.on_time,
+        population_reporting = s.population_reporting + d.pop_reporting,
+        population_with_service = s.population_with_service + d.pop_served,
+        share_villages = (s.villages_with_service + d.served)::float8 / NULLIF(s.villages_reporting + d.reporting, 0),
+        share_population = CASE WHEN s.villages_reporting + d.reporting > 0 THEN
+            (s.population_with_service + d.pop_served)::float8 / NULLIF(s.population_reporting + d.pop_reporting, 0)
+        END,
+        completeness = (s.villages_reporting + d.reporting)::float8 / NULLIF(s.villages_expected, 0),
+        timeliness = (s.reports_on_time + d.on_time)::float8 / NULLIF(s.villages_expected, 0),
+        distribution = CASE WHEN d.kind = 'scale' AND d.old_value IS DISTINCT FROM d.new_value THEN
+            s.distribution
+            || CASE WHEN d.old_value IS NULL THEN '{{}}'::jsonb ELSE jsonb_build_object(
+                   d.old_value::text, (s.distribution ->> d.old_value::text)::bigint - 1) END
+            || jsonb_build_object(d.new_value::text, (s.distribution ->> d.new_value::text)::bigint + 1)
+        ELSE s.distribution END,
+        refreshed_at = %(stamp)s
+    FROM locked l JOIN deltas d ON d.indicator_id = l.indicator_id
+    WHERE s.id = l.id AND (SELECT ok FROM complete)
+      AND (d.reporting <> 0 OR d.served <> 0 OR d.on_time <> 0
+           OR (d.kind = 'scale' AND d.old_value IS DISTINCT FROM d.new_value))
+    RETURNING 1
+),
+states AS (
+    INSERT INTO evillage_villagestate AS vs (
+        village_id, indicator_id, value, period, staleness_months, is_stale, location, prefecture_id, refreshed_at)
+    SELECT v.id, c.indicator_id, c.new_value, %(period)s, %(months)s, %(stale)s, v.location, v.prefecture_id,
+           %(stamp)s
+    FROM changes c JOIN geo_village v ON v.id = %(village)s
+    WHERE %(in_states)s AND (SELECT held FROM lock)
+    ORDER BY c.indicator_id
+    ON CONFLICT (village_id, indicator_id) DO UPDATE SET
+        value = EXCLUDED.value, period = EXCLUDED.period, staleness_months = EXCLUDED.staleness_months,
+        is_stale = EXCLUDED.is_stale, location = EXCLUDED.location, prefecture_id = EXCLUDED.prefecture_id,
+        refreshed_at = EXCLUDED.refreshed_at
+    -- A value of an earlier month than the state's does not replace it.
+    WHERE vs.period <= EXCLUDED.period
+      AND (vs.value, vs.period, vs.staleness_months, vs.is_stale, vs.location, vs.prefecture_id)
+          IS DISTINCT FROM (EXCLUDED.value, EXCLUDED.period, EXCLUDED.staleness_months, EXCLUDED.is_stale,
+                            EXCLUDED.location, EXCLUDED.prefecture_id)
+    RETURNING 1
+)
+SELECT (SELECT held FROM lock), EXISTS (SELECT 1 FROM counted), (SELECT ok FROM complete),
+       (SELECT count(*) FROM applied), (SELECT count(*) FROM states)
 """  # noqa: S608 - assembled from this module's constants, never from input
 
 _VILLAGE_STATES = """
@@ -310,6 +509,19 @@ WHERE NOT EXISTS (
 
 # Refreshing --------------------------------------------------------------------------------------------
 
+# Every month laid out, the keys' months complete (a nation row for every active indicator), and for the
+# keys' villages their prefecture and canton as counted — in one query, after the ledger is recounted.
+_KEYS_LOOKUP = f"""
+SELECT k.id, m.prefecture_id, m.canton_id, (SELECT max(scale_max) FROM evillage_indicator WHERE is_active),
+       {_HAS_COMMUNES},
+       ARRAY(
+           SELECT s.period FROM evillage_areastatistic s JOIN evillage_indicator i ON i.id = s.indicator_id
+           WHERE s.area_id IS NULL AND i.is_active AND s.period = ANY(%(periods)s::varchar[])
+           GROUP BY s.period HAVING count(*) = (SELECT count(*) FROM evillage_indicator WHERE is_active)),
+       ARRAY(SELECT DISTINCT s.period FROM evillage_areastatistic s WHERE s.area_id IS NULL ORDER BY 1)
+FROM unnest(%(villages)s::bigint[]) AS k(id) LEFT JOIN evillage_countedvillage m ON m.village_id = k.id
+"""  # noqa: S608 - assembled from this module's constants, never from input
+
 
 @dataclass
 class RefreshSummary:
@@ -317,6 +529,7 @@ class RefreshSummary:
     area_rows: int = 0
     village_rows: int = 0
     deleted_rows: int = 0
+    ledger_prefectures: int = 0  # prefectures recounted in every month because ledger rows changed
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -362,9 +575,11 @@ def refresh_layers(
 ) -> RefreshSummary:
     """Rebuild the layers: everything, or one month, or the given areas (with what holds them).
 
-    An area stands for its prefecture: a canton or commune refreshes its prefecture, a region its
-    prefectures; each time with the regions above and the nation. Rows no longer due (a month without
-    reports, an inactive indicator or area) are deleted by a rebuild of everything or of a month.
+    The ledger is recounted first (every village, or those of the areas); the areas of rewritten ledger rows
+    are then rebuilt in every month, whatever `period` says. An area stands for its prefecture: a canton or
+    commune refreshes its prefecture, a region its prefectures; each time with the regions above and the
+    nation. Rows no longer due (a month without reports, an inactive indicator or area) are deleted by a
+    rebuild of everything or of a month.
     """
     now = now or timezone.now()
     say = progress or (lambda message: None)
@@ -374,9 +589,8 @@ def refresh_layers(
     prefectures = None if areas is None else _prefectures_of(areas)
     summary = RefreshSummary(periods=periods)
     with transaction.atomic(), connection.cursor() as cursor:
-        _lock(cursor)
+        _lock(cursor, work_mem=FULL_REBUILD_WORK_MEM if areas is None else None)
         if areas is None:
-            cursor.execute(f"SET LOCAL work_mem = '{FULL_REBUILD_WORK_MEM}'")
             # A rebuild reads every current value: plan it on today's row counts, not last night's.
             cursor.execute("ANALYZE evillage_report, evillage_reportvalue")
         if areas is None and period is None:
@@ -387,17 +601,16 @@ def refresh_layers(
         stamp = timezone.now()
         cursor.execute(_CATALOGUE_LOOKUP)
         max_level, communes = cursor.fetchone()
-        summary.area_rows = _refresh_area_statistics(
-            cursor,
-            periods,
-            prefectures,
-            stamp=stamp,
-            full_geoms=True,
-            max_level=max_level,
-            communes=communes,
-            timings=summary.seconds,
-            say=say,
-        )
+
+        started = time.perf_counter()
+        scope = _ALL_LEDGER if prefectures is None else _PREFECTURES_LEDGER
+        recounted = _recount_ledger(cursor, scope, {"prefectures": prefectures})
+        summary.ledger_prefectures = len(recounted)
+        summary.seconds["ledger"] = time.perf_counter() - started
+        say(f"registre : {len(recounted)} préfectures recomptées en {summary.seconds['ledger']:.2f} s")
+        if prefectures is not None:
+            prefectures = sorted(set(prefectures) | recounted)
+
         started = time.perf_counter()
         if areas is None:
             cursor.execute(
@@ -405,11 +618,20 @@ def refresh_layers(
                 {"periods": periods, "period": period},
             )
             summary.deleted_rows = cursor.rowcount
-        summary.seconds["delete"] = time.perf_counter() - started
+            cursor.execute(_OUTLINES)
+        summary.seconds["outlines"] = time.perf_counter() - started
+
+        options: dict[str, Any] = {"stamp": stamp, "max_level": max_level, "communes": communes}
+        summary.area_rows = _refresh_area_statistics(
+            cursor, periods, prefectures, timings=summary.seconds, say=say, **options
+        )
+        if period is not None and recounted:
+            others = [p for p in layer_periods(now) if p != period]
+            summary.area_rows += _refresh_area_statistics(cursor, others, sorted(recounted), **options)
 
         started = time.perf_counter()
-        scope = _ALL_VILLAGES if prefectures is None else _PREFECTURE_VILLAGES
-        summary.village_rows = _refresh_village_states(cursor, now, scope, {"prefectures": prefectures})
+        scope_states = _ALL_VILLAGES if prefectures is None else _PREFECTURE_VILLAGES
+        summary.village_rows = _refresh_village_states(cursor, now, scope_states, {"prefectures": prefectures})
         if prefectures is None:
             cursor.execute(_VILLAGE_STATES_GONE, {"current": period_of_moment(now)})
             summary.deleted_rows += cursor.rowcount
@@ -418,15 +640,57 @@ def refresh_layers(
     return summary
 
 
+def apply_report(report: Report, values: Mapping[int, int]) -> bool:
+    """Apply a report's difference to the layers, inside the transaction that records it, *before* its values
+    supersede the current ones (`values`: indicator id → value).
+
+    One statement: the village's current values of the month against these give + or − on the rows of its
+    areas and the nation, counted as its ledger row says, and its states are upserted. Returns False when the
+    report is not a plain difference (the ledger row no longer matches the registry — a `POP` changing the
+    population, a chief appointed since, a village moved —, the month or an area's rows not laid out yet, a
+    rebuild running): the village and month are then left to the debounced recount (`mark_dirty`).
+    """
+    period = report.period
+    month_deadline = deadline(period)
+    current = period_of_moment(timezone.now())
+    months = month_index(current) - month_index(period)
+    indicators = sorted(values)
+    with connection.cursor() as cursor:
+        # `_APPLY_REPORT` as a function (migration 0008), so that its plan is cached per connection.
+        cursor.execute(
+            "SELECT * FROM evillage_apply_report(%s, %s, %s, %s::bigint[], %s::int[], %s, %s, %s, %s, %s, %s, %s)",
+            [
+                report.village_id,
+                period,
+                report.population,
+                indicators,
+                [int(values[i]) for i in indicators],
+                month_deadline,
+                report.received_at < month_deadline,
+                months,
+                months >= settings.LAYERS_STALE_AFTER_MONTHS,
+                period <= current,
+                timezone.now(),
+                LAYERS_LOCK,
+            ],
+        )
+        _held, counted, complete, _rows, _states = cursor.fetchone()
+    if counted and complete:
+        return True
+    mark_dirty(report.village_id, period)
+    return False
+
+
 def refresh_for_village(village_id: int, period: str, *, now: dt.datetime | None = None) -> None:
-    """Refresh what one report changes: the village's areas and the nation for `period`, and its states."""
+    """Recount what one report changes: the village's ledger row, its areas and the nation for `period` (every
+    month if its ledger row changed), and its states."""
     with transaction.atomic(), connection.cursor() as cursor:
         _lock(cursor)
         _refresh_keys(cursor, [(village_id, period)], now or timezone.now())
 
 
 def refresh_pending(now: dt.datetime | None = None) -> int:
-    """Refresh every village and month waiting since their reports; returns the number of keys done."""
+    """Recount every village and month waiting since their reports; returns the number of keys done."""
     done = 0
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
@@ -449,7 +713,7 @@ def refresh_pending(now: dt.datetime | None = None) -> int:
 
 
 def mark_dirty(village_id: int, period: str) -> None:
-    """Record that a village's layers for `period` are out of date; one refresh follows the commit.
+    """Record that a village's layers for `period` wait for a recount; one debounced refresh follows the commit.
 
     Called inside the transaction that records the report, so the key is kept exactly when the report is.
     """
@@ -464,11 +728,22 @@ def mark_dirty(village_id: int, period: str) -> None:
     transaction.on_commit(schedule_layer_refresh)
 
 
-def _lock(cursor: Any) -> None:
-    # The lock is held until the transaction ends: refreshes queue behind each other instead of interleaving
-    # row locks. JIT is off for the transaction: these statements' cost estimates trigger it, and compiling
-    # took seconds where executing takes a fraction (measured at national scale).
-    cursor.execute("SELECT set_config('jit', 'off', true), pg_advisory_xact_lock(%s)", [LAYERS_LOCK])
+def _lock(cursor: Any, *, work_mem: str | None = None) -> None:
+    # The lock is held until the transaction ends: recounts queue behind each other, and behind the reports
+    # applying their difference (which hold it shared), instead of interleaving. JIT is off for the
+    # transaction: these statements' cost estimates trigger it, and compiling took seconds where executing
+    # takes a fraction (measured at national scale).
+    cursor.execute(
+        "SELECT set_config('jit', 'off', true), set_config('work_mem', COALESCE(%s, current_setting('work_mem')), "
+        "true), pg_advisory_xact_lock(%s)",
+        [work_mem, LAYERS_LOCK],
+    )
+
+
+def _recount_ledger(cursor: Any, scope: str, params: dict[str, object]) -> set[int]:
+    """Rewrite the ledger rows of `scope` that differ from the registry; the prefectures they left or entered."""
+    cursor.execute(_RECOUNT_LEDGER.format(scope=scope), params)
+    return {row[0] for row in cursor.fetchall()}
 
 
 # Scopes of the village states' statement: (on the values, on the villages), so each side uses its index.
@@ -480,51 +755,41 @@ _PREFECTURE_VILLAGES = (
 _VILLAGES_SCOPE = ("AND rv.village_id = ANY(%(villages)s::bigint[])", "AND v.id = ANY(%(villages)s::bigint[])")
 
 
-# For the keys' villages: their prefecture and canton, the top of the scales, whether communes exist, and
-# which of the months are laid out already (a nation row for every active indicator) — in one query.
-_KEYS_LOOKUP = f"""
-SELECT v.id, v.prefecture_id, v.canton_id, (SELECT max(scale_max) FROM evillage_indicator WHERE is_active),
-       {_HAS_COMMUNES},
-       ARRAY(
-           SELECT s.period FROM evillage_areastatistic s JOIN evillage_indicator i ON i.id = s.indicator_id
-           WHERE s.area_id IS NULL AND i.is_active AND s.period = ANY(%(periods)s::varchar[])
-           GROUP BY s.period HAVING count(*) = (SELECT count(*) FROM evillage_indicator WHERE is_active))
-FROM geo_village v WHERE v.id = ANY(%(villages)s::bigint[])
-"""  # noqa: S608 - assembled from this module's constants, never from input
-
-
 def _refresh_keys(cursor: Any, keys: Sequence[tuple[int, str]], now: dt.datetime) -> None:
-    """Refresh the areas and states of these (village, month) keys; the caller holds the lock."""
+    """Recount the ledger rows, areas and states of these (village, month) keys; the caller holds the lock."""
     by_period: dict[str, set[int]] = defaultdict(set)
     for village_id, period in keys:
         by_period[period].add(village_id)
     villages = sorted({village_id for village_id, _ in keys})
     stamp = timezone.now()
+    recounted = _recount_ledger(cursor, _VILLAGES_LEDGER, {"villages": villages})
     cursor.execute(_KEYS_LOOKUP, {"villages": villages, "periods": sorted(by_period)})
     rows = cursor.fetchall()
     areas_of = {village_id: (prefecture_id, canton_id) for village_id, prefecture_id, canton_id, *_ in rows}
-    max_level, communes = (rows[0][3] or 1, rows[0][4]) if rows else (1, True)
-    complete = set(rows[0][5]) if rows else set()
-    for period, period_villages in sorted(by_period.items()):
-        found = [areas_of[v] for v in period_villages if v in areas_of]
-        if period in complete:
-            prefectures = sorted({prefecture for prefecture, _ in found})
-            cantons = sorted({canton for _, canton in found if canton is not None})
-            _refresh_area_statistics(
-                cursor,
-                [period],
-                prefectures,
-                stamp=stamp,
-                full_geoms=False,
-                max_level=max_level,
-                communes=communes,
-                cantons=cantons,
-            )
-        else:
-            # A month not laid out yet gets every area: regions and the nation add up all the prefectures.
-            _refresh_area_statistics(
-                cursor, [period], None, stamp=stamp, full_geoms=True, max_level=max_level, communes=communes
-            )
+    max_level, communes, complete, laid_out = rows[0][3] or 1, rows[0][4], set(rows[0][5]), set(rows[0][6])
+    options: dict[str, Any] = {"stamp": stamp, "max_level": max_level, "communes": communes}
+    new = sorted(p for p in by_period if p not in complete)
+    if new:
+        # A month not laid out yet gets every area, counted from a ledger that every village is in; regions
+        # and the nation add up all the prefectures.
+        recounted |= _recount_ledger(cursor, _ALL_LEDGER, {})
+        _refresh_area_statistics(cursor, new, None, **options)
+    if recounted:
+        # Ledger rows rewritten: every month of the areas they left and entered, the keys' areas with them.
+        prefectures = recounted | {areas_of[v][0] for v in villages if areas_of[v][0] is not None}
+        months = sorted(laid_out - set(new))
+        _refresh_area_statistics(cursor, months, sorted(prefectures), **options)
+    else:
+        for period in sorted(set(by_period) - set(new)):
+            found = [areas_of[v] for v in by_period[period] if areas_of[v][0] is not None]
+            if found:
+                _refresh_area_statistics(
+                    cursor,
+                    [period],
+                    sorted({prefecture for prefecture, _ in found}),
+                    cantons=sorted({canton for _, canton in found if canton is not None}),
+                    **options,
+                )
     _refresh_village_states(cursor, now, _VILLAGES_SCOPE, {"villages": villages})
 
 
@@ -534,19 +799,17 @@ def _refresh_area_statistics(
     prefectures: list[int] | None,
     *,
     stamp: dt.datetime,
-    full_geoms: bool,
     max_level: int,
     communes: bool,
     cantons: list[int] | None = None,
     timings: dict[str, float] | None = None,
     say: Progress | None = None,
 ) -> int:
-    """Leaf areas from the villages, then regions from prefectures, then the nation from regions."""
+    """Leaf areas from the ledger, then regions from prefectures, then the nation from regions."""
     if not periods:
         return 0
     timings = {} if timings is None else timings
     say = say or (lambda message: None)
-    geom_update = _GEOM_UPDATE if full_geoms else ""
     params = {
         "periods": periods,
         "deadlines": [deadline(p) for p in periods],
@@ -563,7 +826,6 @@ def _refresh_area_statistics(
             "prefectures",
             _LEAF_SUMS.format(
                 histogram=f"ARRAY[{counted}]::bigint[]",
-                commune=_COMMUNE_OF_VILLAGE if communes else "NULL::bigint",
                 commune_set=", (commune_id)" if communes else "",
                 commune_column=", commune_id" if communes else "",
                 commune_value_column=", e.commune_id" if communes else "",
@@ -584,22 +846,14 @@ def _refresh_area_statistics(
         (
             "nation",
             _ROLLUP_SUMS.format(
-                parents=_NATION_FULL if full_geoms else _NATION_REUSE,
-                parent_key="0::bigint",
-                child_scope="",
-                histogram=f"ARRAY[{summed}]::bigint[]",
+                parents=_NATION, parent_key="0::bigint", child_scope="", histogram=f"ARRAY[{summed}]::bigint[]"
             ),
             {"child_level": Level.REGION},
         ),
     ]
     for name, sums, extra in steps:
         started = time.perf_counter()
-        finish = _FINISH.format(
-            geom_update=geom_update,
-            geom_compare=", ST_AsEWKB(evillage_areastatistic.geom)" if full_geoms else "",
-            geom_excluded=", ST_AsEWKB(EXCLUDED.geom)" if full_geoms else "",
-        )
-        cursor.execute(sums + finish, {**params, **extra})
+        cursor.execute(sums + _FINISH, {**params, **extra})
         rows += cursor.rowcount
         timings[name] = time.perf_counter() - started
         say(f"{name} : {cursor.rowcount} lignes en {timings[name]:.2f} s")

@@ -365,6 +365,41 @@ class VillageState(gis_models.Model):
         return f"{self.village_id} {self.indicator_id}={self.value} ({self.period})"
 
 
+class CountedVillage(models.Model):
+    """How the area statistics count one village: expected or not, with which population, in which areas.
+
+    The layers' ledger (`evillage.layers`): every `AreaStatistic` row adds up, over the villages this table
+    places in its area, their current values. A report then changes the rows by the difference between its
+    values and those it supersedes, counted as written here; a village whose chiefs, population or place
+    changed since is recounted (every month of its old and new areas) before its difference is applied.
+    """
+
+    village = models.OneToOneField("geo.Village", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    expected = models.BooleanField()  # an active chief reports for it
+    population = models.BigIntegerField()  # 0 when unknown
+    # The areas of the active boundary set it counts in; NULL where it counts in none (and everywhere when its
+    # prefecture is not in the active set). No foreign-key constraint: a full rebuild rewrites the table.
+    canton = models.ForeignKey(
+        "geo.Area", on_delete=models.DO_NOTHING, null=True, related_name="+", db_constraint=False, db_index=False
+    )
+    commune = models.ForeignKey(
+        "geo.Area", on_delete=models.DO_NOTHING, null=True, related_name="+", db_constraint=False, db_index=False
+    )
+    prefecture = models.ForeignKey(
+        "geo.Area", on_delete=models.DO_NOTHING, null=True, related_name="+", db_constraint=False
+    )
+    region = models.ForeignKey(
+        "geo.Area", on_delete=models.DO_NOTHING, null=True, related_name="+", db_constraint=False, db_index=False
+    )
+
+    class Meta:
+        verbose_name = _("village compté")
+        verbose_name_plural = _("villages comptés")
+
+    def __str__(self) -> str:
+        return f"{self.village_id} {self.prefecture_id}"
+
+
 class PendingLayerRefresh(models.Model):
     """A village and month whose layers wait for the debounced refresh (`evillage.tasks`).
 

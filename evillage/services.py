@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from evillage.layers import mark_dirty
+from evillage.layers import apply_report, mark_dirty
 from evillage.models import (
     Alert,
     CandidateStatus,
@@ -184,6 +184,9 @@ def record_report(
             received_at=received_at,
             source=source,
         )
+        # Before the values change: the layers take the difference between the values current until now and
+        # these, in this transaction, so they follow exactly the reports that are kept (or owe a recount).
+        apply_report(report, {indicators[key].pk: int(value) for key, value in values.items()})
         ReportValue.objects.filter(
             village=village, period=period, indicator__in=indicators.values(), is_current=True
         ).update(is_current=False)
@@ -199,8 +202,6 @@ def record_report(
         )
         if population is not None:
             set_village_population(village, population)
-        # In this transaction, so the layers' refresh is owed exactly when the report is kept.
-        mark_dirty(village.pk, period)
     return report
 
 
