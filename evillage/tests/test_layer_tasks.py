@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 
 import pytest
 
@@ -15,16 +14,8 @@ from sms_gateway.testing.worker import wait_until
 NOW = dt.datetime(2026, 11, 15, 9, 30, tzinfo=dt.UTC)
 
 
-@pytest.fixture
-def catalogue(transactional_db):  # type: ignore[no-untyped-def]
-    """The default indicators: a transactional test after another finds the tables flushed of the seed data."""
-    from django.apps import apps
-
-    importlib.import_module("evillage.migrations.0003_default_catalogue").seed(apps, None)
-
-
 @pytest.mark.django_db(transaction=True)
-def test_a_burst_of_reports_queues_one_refresh(catalogue, world, celery_queue, settings):
+def test_a_burst_of_reports_queues_one_refresh(world, celery_queue, settings):
     settings.LAYERS_DEBOUNCE_SECONDS = 30
     for chief in world.chiefs.values():
         record_report(chief, period="2026-11", values={"water": True}, received_at=NOW)
@@ -33,7 +24,7 @@ def test_a_burst_of_reports_queues_one_refresh(catalogue, world, celery_queue, s
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_refreshes_the_layers_after_reports(catalogue, world, start_worker, settings):
+def test_a_worker_refreshes_the_layers_after_reports(world, start_worker, settings):
     settings.LAYERS_DEBOUNCE_SECONDS = 0
     start_worker()
     record_report(world.chiefs["lama"], period="2026-11", values={"water": True, "network": 2}, received_at=NOW)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 
 import pytest
 
@@ -18,14 +17,6 @@ from sms_gateway.testing.worker import wait_until
 BEFORE_WINDOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
 IN_WINDOW = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
 AFTER_CLOSE = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def catalogue(transactional_db):  # type: ignore[no-untyped-def]
-    """The default indicators: a transactional test after another finds the tables flushed of the seed data."""
-    from django.apps import apps
-
-    importlib.import_module("evillage.migrations.0003_default_catalogue").seed(apps, None)
 
 
 @pytest.fixture(autouse=True)
@@ -79,7 +70,7 @@ def test_retired_and_pending_chiefs_are_not_reminded(world):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_run_that_finds_the_lock_taken_does_nothing(catalogue, world):
+def test_a_run_that_finds_the_lock_taken_does_nothing(world):
     import psycopg
     from django.db import connection
 
@@ -131,7 +122,7 @@ def test_templates_fit_one_segment_with_long_names():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_runs_the_reminder_task_and_the_messages_go_out(catalogue, world, start_worker, fake_provider):
+def test_a_worker_runs_the_reminder_task_and_the_messages_go_out(world, start_worker, fake_provider):
     from sms_gateway.reminders import send_reminders
 
     worker = start_worker(env={"REPORTING_MONTH_CLOSING_DAY": "0", "REMINDER_DAYS_BEFORE_CLOSE": "3"})
