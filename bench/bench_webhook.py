@@ -2,9 +2,12 @@
 
 Both run under gunicorn as production does (`gunicorn.conf.py`: WEB_CONCURRENCY workers, persistent database
 connections), on free loopback ports, against the bench database. The webhook runs exactly as deployed:
-token check, form, `INSERT … ON CONFLICT`, processing published to Redis on commit (to a throwaway queue that
-no worker reads, deleted afterwards). The bare view (bench/bare_urls.py) is Django's request cycle and one
-INSERT: the ceiling the webhook is held against.
+token check, form, `INSERT … ON CONFLICT`, and on commit the wake-up of the inbox's drain on Redis (on a
+throwaway queue, deleted afterwards). No worker reads that queue, so after the first request a drain stays
+due and the wake-up is one `SET NX` that finds the flag set, as it mostly does in production under load,
+where a drain is running; the flag expires every 30 s and the next request publishes a drain again. The
+bare view (bench/bare_urls.py) is Django's request cycle and one INSERT: the ceiling the webhook is held
+against. What processing costs is the month's benchmark (bench_month.py).
 
 Eight clients post simulated chiefs' messages (`sms_gateway.simulation`) as fast as answers come, in rounds
 that alternate between the two servers, so that both see the same machine. Targets (2 cores): the webhook

@@ -173,7 +173,9 @@ def record_report(
     unknown = set(values) - set(indicators)
     if unknown:
         raise ValueError(f"unknown indicators: {sorted(unknown)}")
-    with transaction.atomic():
+    # Within a caller's transaction no savepoint of its own (two round trips for every SMS): a failure here
+    # fails the caller's transaction, or the savepoint it chose to open (the SMS handling does).
+    with transaction.atomic(savepoint=False):
         # One report at a time per village: the "one current value" constraint is then never raced.
         village = Village.objects.select_for_update().get(pk=chief.village_id)
         report = Report.objects.create(

@@ -141,6 +141,9 @@ CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fix-up closes the database connection around every task unless this is set; then only
+# every this many tasks. In between, `evillage.celery` closes it when broken or older than CONN_MAX_AGE.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_TIMEZONE = TIME_ZONE
 
 # --- SMS channel (sms_gateway): Africa's Talking, the inbox/outbox, the sweeper ---

@@ -3,6 +3,17 @@
 The path of one SMS (DESIGN.md): the webhook stores the raw message and answers; processing is queued on
 commit; a worker claims the row, hands it to `sms_gateway.handling.handle_message` and marks it done, all in
 one transaction, so a worker killed half-way leaves the row as it was and the next try starts clean.
+
+Queued, not one task per message: the webhook wakes a drain (`sms_gateway.tasks.drain_inbox`), which claims
+pending rows one after the other, each in its own transaction, until none is left. Waking is one Redis
+`SET NX` when a drain is already due, which it mostly is under load; publishing a Celery message for every
+SMS took a quarter of the webhook's time (profiled in-process: 0.6 of 2.2 ms), a `SET NX` takes 0.15 ms.
+
+A handling transaction commits without waiting for its WAL to reach the disk (`synchronous_commit` off for
+that transaction only). What it writes is derived from the inbox row, which the webhook committed durably
+before answering; a crash of PostgreSQL in the fraction of a second before the flush loses the handling as a
+whole, and the row, pending again, is handled again. Nothing leaves the system before that flush: sending a
+reply starts with a durable commit (`sms_gateway.outbox`), which flushes every earlier commit with it.
 """
 
 from __future__ import annotations
@@ -11,7 +22,7 @@ import datetime as dt
 import logging
 
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from sms_gateway.backends import Inbound
@@ -43,7 +54,7 @@ def record_inbound(inbound: Inbound) -> InboxMessage | None:
     message.pk = _insert_unless_known(message)
     if message.pk is None:
         return None
-    transaction.on_commit(lambda: queue_processing(message.pk))
+    transaction.on_commit(queue_processing)
     return message
 
 
@@ -73,56 +84,116 @@ def is_known(inbound: Inbound) -> bool:
     return InboxMessage.objects.filter(same).exists()
 
 
-def queue_processing(inbox_id: int) -> bool:
-    """Hand the message to a worker. A broker that is down is logged, not raised: the sweeper will retry."""
-    from sms_gateway.tasks import process_inbox_message
+def queue_processing() -> bool:
+    """Make sure a drain of the inbox is due. A broker that is down is logged, not raised: the sweeper will
+    queue one later (the rows wait in the database)."""
+    from sms_gateway.tasks import drain_inbox, wake
 
-    try:
-        process_inbox_message.delay(inbox_id)
-    except Exception:
-        logger.exception("Could not queue inbox message %s; the sweeper will queue it later", inbox_id)
-        return False
-    return True
+    return wake(drain_inbox)
 
 
 def process_message(inbox_id: int) -> bool:
-    """Claim a pending message, handle it and mark it done, in one transaction; False when there was none.
+    """Claim this message if pending, handle it and mark it done, in one transaction; False when it was not.
 
     Claimed with `FOR UPDATE SKIP LOCKED` on status pending: a second worker given the same id (a re-delivered
-    task, the sweeper's copy) skips it while the first holds it, and finds it done afterwards. What handling
-    sets on the message (`chief`, `parse_result`) is saved with it. A failure in handling is rolled back to a
-    savepoint and the row marked failed with the error, its text kept.
+    task, the sweeper's copy) skips it while the first holds it, and finds it done afterwards.
+    """
+    return _process(InboxMessage.objects.filter(pk=inbox_id)) is not None
+
+
+def process_pending(limit: int) -> tuple[int, bool]:
+    """Handle pending messages, oldest first, each in its own transaction, until none is left or `limit` are
+    handled; returns how many, and whether some may be left.
+
+    The pending ids are read a batch at a time, then each is claimed by its id: a claim then reads one row,
+    not again the index entries that the rows handled since the last vacuum left behind. Messages another
+    worker holds are skipped (`SKIP LOCKED`): drains share a backlog, each waking another while there is
+    one, so that every free worker process takes part. A message whose transaction fails outside handling
+    (which `_process` already turns into `failed`) is logged and left pending for a later drain, so that it
+    never stops the ones behind it.
+    """
+    handled = 0
+    left_pending: list[int] = []
+    while handled < limit:
+        pending = InboxMessage.objects.filter(status=InboxStatus.PENDING).exclude(pk__in=left_pending)
+        batch = list(pending.order_by("received_at").values_list("pk", flat=True)[: limit - handled])
+        if len(batch) > 1:
+            # A backlog: another drain shares it as soon as a worker process is free (one waits at most).
+            queue_processing()
+        done_before = handled
+        for inbox_id in batch:
+            try:
+                if _process(InboxMessage.objects.filter(pk=inbox_id)) is not None:
+                    handled += 1
+            except _Unfinished as unfinished:
+                logger.error("Inbox message %s left pending: %s", inbox_id, unfinished.__cause__)
+                left_pending.append(inbox_id)
+        if handled == done_before:
+            return handled, False  # nothing left, or only what other workers hold
+    return handled, True
+
+
+class _Unfinished(Exception):
+    """The transaction of a claimed message failed outside handling and was rolled back (see `__cause__`)."""
+
+    def __init__(self, inbox_id: int) -> None:
+        super().__init__(inbox_id)
+        self.inbox_id = inbox_id
+
+
+def _process(candidates: QuerySet[InboxMessage]) -> int | None:
+    """Claim the first pending message of `candidates`, handle it and mark it done; its id, or None if none.
+
+    What handling sets on the message (`chief`, `parse_result`) is saved with it. A failure in handling is
+    rolled back to a savepoint and the row marked failed with the error, its text kept.
     """
     from sms_gateway.handling import handle_message
 
-    with transaction.atomic():
-        message = (
-            InboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(pk=inbox_id, status=InboxStatus.PENDING)
-            .first()
-        )
-        if message is None:
-            return False
-        message.status = InboxStatus.PROCESSING
-        message.attempts += 1
-        try:
-            with transaction.atomic():
-                handle_message(message)
-        except Exception as exc:
-            logger.exception("Handling inbox message %s failed", inbox_id)
-            # An update, not a save: what handling set on the instance may point at rows just rolled back.
-            InboxMessage.objects.filter(pk=inbox_id).update(
-                status=InboxStatus.FAILED,
-                attempts=message.attempts,
-                processed_at=timezone.now(),
-                error=f"{type(exc).__name__}: {exc}"[:2000],
-            )
-            return True
-        message.status = InboxStatus.DONE
-        message.processed_at = timezone.now()
-        message.error = ""
-        message.save()
-    return True
+    claimed: int | None = None
+    # Only a transaction of its own may skip the wait for the disk, never a caller's (see the module doc).
+    own_transaction = not connection.in_atomic_block
+    try:
+        with transaction.atomic():
+            message = candidates.select_for_update(skip_locked=True).filter(status=InboxStatus.PENDING).first()
+            if message is None:
+                return None
+            claimed = message.pk
+            if own_transaction:
+                _commit_without_waiting_for_the_disk()
+            message.status = InboxStatus.PROCESSING
+            message.attempts += 1
+            try:
+                with transaction.atomic():
+                    handle_message(message)
+            except Exception as exc:
+                logger.exception("Handling inbox message %s failed", message.pk)
+                # An update, not a save: what handling set on the instance may point at rows just rolled back.
+                InboxMessage.objects.filter(pk=message.pk).update(
+                    status=InboxStatus.FAILED,
+                    attempts=message.attempts,
+                    processed_at=timezone.now(),
+                    error=f"{type(exc).__name__}: {exc}"[:2000],
+                )
+                return message.pk
+            message.status = InboxStatus.DONE
+            message.processed_at = timezone.now()
+            message.error = ""
+            message.save(update_fields=_HANDLED_FIELDS)
+    except Exception as exc:
+        if claimed is None:
+            raise  # nothing claimed: the database itself is in trouble
+        raise _Unfinished(claimed) from exc
+    return claimed
+
+
+# What processing changes on the row: the rest is the raw message, never rewritten.
+_HANDLED_FIELDS = ["status", "attempts", "processed_at", "error", "chief", "parse_result"]
+
+
+def _commit_without_waiting_for_the_disk() -> None:
+    # For this transaction only; see the module's docstring for why no guarantee depends on it.
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def retry_failed(inbox_ids: list[int]) -> int:
@@ -132,13 +203,18 @@ def retry_failed(inbox_ids: list[int]) -> int:
             InboxMessage.objects.filter(pk__in=inbox_ids, status=InboxStatus.FAILED).values_list("pk", flat=True)
         )
         InboxMessage.objects.filter(pk__in=ids).update(status=InboxStatus.PENDING, queued_at=timezone.now())
-        for inbox_id in ids:
-            transaction.on_commit(lambda inbox_id=inbox_id: queue_processing(inbox_id))
+        if ids:
+            transaction.on_commit(queue_processing)
     return len(ids)
 
 
 def requeue_stale(older_than: dt.timedelta) -> int:
-    """Queue again the pending messages last queued longer ago than `older_than`; returns how many."""
+    """Queue a drain when messages wait, pending, since longer ago than `older_than`; returns how many wait.
+
+    The drain is queued even if one seems due: the one due may be the one that was lost.
+    """
+    from sms_gateway.tasks import drain_inbox, publish
+
     now = timezone.now()
     with transaction.atomic():
         ids = list(
@@ -148,8 +224,8 @@ def requeue_stale(older_than: dt.timedelta) -> int:
             .values_list("pk", flat=True)[:5000]
         )
         InboxMessage.objects.filter(pk__in=ids).update(queued_at=now)
-        for inbox_id in ids:
-            transaction.on_commit(lambda inbox_id=inbox_id: queue_processing(inbox_id))
+        if ids:
+            transaction.on_commit(lambda: publish(drain_inbox))
     if ids:
         logger.warning("Re-queued %d inbox message(s) left pending", len(ids))
     return len(ids)

@@ -1,8 +1,8 @@
 """Verbs of the outbox: queue an SMS, send it (at most once), record what the provider says of it.
 
 Sending, step by step (`send_message`):
-1. claim the row (`FOR UPDATE SKIP LOCKED`, status pending and due), mark it `sending`, count the attempt
-   and COMMIT, before any call to the provider;
+1. claim the row: one `UPDATE` moves it from pending (and due) to `sending` and counts the attempt, and is
+   committed before any call to the provider;
 2. call the gateway backend;
 3. record the outcome: `sent` with the provider's id and cost; a temporary error (5xx, 429, timeout,
    connection) puts it back to `pending` after a growing delay (`SMS_RETRY_DELAY_SECONDS` × 2^(attempt-1),
@@ -18,6 +18,10 @@ report confirmation, alert or reminder cannot be unsent. An official can resend 
 
 One trade-off is the brief's: a read timeout is retried, although the provider may have taken the message
 before it stopped answering. Connection errors and 5xx/429 answers are safe to retry.
+
+Queued, not one task per message: a committed message wakes a drain (`sms_gateway.tasks.drain_outbox`), which
+sends the due pending messages one after the other, each by the steps above (`send_due`). A retry after a
+temporary failure is queued for its own message, with its delay.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import datetime as dt
 import logging
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -49,12 +53,21 @@ def queue_message(
     message = OutboxMessage.objects.create(
         to=to, text=text, kind=kind, in_reply_to=in_reply_to, next_attempt_at=now, queued_at=now
     )
-    transaction.on_commit(lambda: queue_sending(message.pk))
+    transaction.on_commit(queue_due)
     return message
 
 
+def queue_due() -> bool:
+    """Make sure a drain of the due messages is due. A broker that is down is logged, not raised: the
+    sweeper will queue one later (the messages wait in the database)."""
+    from sms_gateway.tasks import OUTBOX_GATHER_SECONDS, drain_outbox, wake
+
+    return wake(drain_outbox, countdown=OUTBOX_GATHER_SECONDS)
+
+
 def queue_sending(outbox_id: int, countdown: float | None = None) -> bool:
-    """Hand the message to a worker. A broker that is down is logged, not raised: the sweeper will retry."""
+    """Hand one message to a worker, after `countdown` seconds. A broker that is down is logged, not raised:
+    the sweeper will retry."""
     from sms_gateway.tasks import send_outbox_message
 
     try:
@@ -72,22 +85,59 @@ def retry_delay(attempts: int) -> dt.timedelta:
 
 
 def send_message(outbox_id: int) -> str | None:
-    """Send one due message through the gateway backend; returns its new status, None if it was not due."""
+    """Send this message if pending and due, through the gateway backend; its new status, None if not due."""
     # A retry's countdown may fire a hair before `next_attempt_at`; a late one would wait for the sweeper.
-    due = timezone.now() + dt.timedelta(seconds=1)
-    with transaction.atomic():
-        message = (
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(pk=outbox_id, status=OutboxStatus.PENDING, next_attempt_at__lte=due)
-            .first()
-        )
-        if message is None:
-            return None
-        message.status = OutboxStatus.SENDING
-        message.attempts += 1
-        message.save(update_fields=["status", "attempts", "updated_at"])
-    # Committed: from here on, whatever happens to this worker, no other will send this row.
+    message = _claim(outbox_id, due=timezone.now() + dt.timedelta(seconds=1))
+    return None if message is None else _send(message)
 
+
+def send_due(limit: int) -> tuple[int, bool]:
+    """Send pending, due messages, oldest due first, until none is left or `limit` were tried; returns how
+    many were tried, and whether some may be left.
+
+    The due ids are read a batch at a time, then each is claimed by its id (see `inbox.process_pending`);
+    what another worker claimed meanwhile is passed over.
+    """
+    tried = 0
+    while tried < limit:
+        now = timezone.now()
+        due = OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+        batch = list(due.order_by("next_attempt_at").values_list("pk", flat=True)[: limit - tried])
+        tried_before = tried
+        for outbox_id in batch:
+            message = _claim(outbox_id, due=now)
+            if message is not None:
+                _send(message)
+                tried += 1
+        if tried == tried_before:
+            return tried, False  # nothing due, or only what other workers took
+    return tried, True
+
+
+def _claim(outbox_id: int, *, due: dt.datetime) -> OutboxMessage | None:
+    """Move the message to `sending` if it is pending and due by `due`, and COMMIT; None when it is not.
+
+    One statement, committed on its own (outside a transaction): a second worker's claim of the same row
+    waits for this one and then finds it no longer pending.
+    """
+    table = connection.ops.quote_name(OutboxMessage._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, attempts = attempts + 1, updated_at = %s "  # noqa: S608 - the model's table
+            'WHERE id = %s AND status = %s AND next_attempt_at <= %s RETURNING "to", text, attempts',
+            [OutboxStatus.SENDING, timezone.now(), outbox_id, OutboxStatus.PENDING, due],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    # Committed: from here on, whatever happens to this worker, no other will send this row.
+    to, text, attempts = row
+    return OutboxMessage(pk=outbox_id, to=to, text=text, attempts=attempts, status=OutboxStatus.SENDING)
+
+
+def _send(message: OutboxMessage) -> str:
+    """Send a message this worker claimed and record the outcome; returns its new status."""
+    outbox_id = message.pk
     try:
         accepted = get_backend().send(message.to, message.text)
     except SendError as exc:
@@ -97,17 +147,18 @@ def send_message(outbox_id: int) -> str | None:
         logger.exception("Sending outbox message %s failed unexpectedly", outbox_id)
         return _record_failure(message, exc)
 
-    with transaction.atomic():
-        OutboxMessage.objects.filter(pk=outbox_id).update(
-            status=OutboxStatus.SENT,
-            provider_message_id=accepted.provider_message_id,
-            cost=accepted.cost,
-            provider_status=accepted.status,
-            last_error="",
-            sent_at=timezone.now(),
-            updated_at=timezone.now(),
-        )
-        _apply_early_reports(outbox_id, accepted.provider_message_id)
+    # The provider's id is committed first: a delivery report coming after that finds the message; one
+    # that came before was kept unmatched, and is applied here.
+    OutboxMessage.objects.filter(pk=outbox_id).update(
+        status=OutboxStatus.SENT,
+        provider_message_id=accepted.provider_message_id,
+        cost=accepted.cost,
+        provider_status=accepted.status,
+        last_error="",
+        sent_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+    _apply_early_reports(outbox_id, accepted.provider_message_id)
     return OutboxStatus.SENT
 
 
@@ -135,10 +186,12 @@ def _record_failure(message: OutboxMessage, exc: Exception) -> str:
 
 def _apply_early_reports(outbox_id: int, provider_message_id: str) -> None:
     # A delivery report can outrun the recording of the send; it was kept unmatched and is applied now.
-    for report in DeliveryReport.objects.filter(provider_id=provider_message_id, outbox__isnull=True).order_by("pk"):
-        report.outbox_id = outbox_id
-        report.save(update_fields=["outbox"])
-        _apply_outcome(outbox_id, report.status, report.outcome or None)
+    early = DeliveryReport.objects.filter(provider_id=provider_message_id, outbox__isnull=True).order_by("pk")
+    for report in early:  # almost always none: then no transaction at all
+        with transaction.atomic():
+            report.outbox_id = outbox_id
+            report.save(update_fields=["outbox"])
+            _apply_outcome(outbox_id, report.status, report.outcome or None)
 
 
 def record_delivery_report(report: StatusReport) -> DeliveryReport:
@@ -180,7 +233,10 @@ def _apply_outcome(outbox_id: int, raw_status: str, outcome: str | None) -> None
 
 
 def requeue_due(older_than: dt.timedelta) -> int:
-    """Queue again the pending, due messages last queued longer ago than `older_than`; returns how many."""
+    """Queue a drain when pending, due messages were last queued longer ago than `older_than`; returns how
+    many there are."""
+    from sms_gateway.tasks import drain_outbox, publish
+
     now = timezone.now()
     with transaction.atomic():
         ids = list(
@@ -190,8 +246,9 @@ def requeue_due(older_than: dt.timedelta) -> int:
             .values_list("pk", flat=True)[:5000]
         )
         OutboxMessage.objects.filter(pk__in=ids).update(queued_at=now)
-        for outbox_id in ids:
-            transaction.on_commit(lambda outbox_id=outbox_id: queue_sending(outbox_id))
+        if ids:
+            # Whatever the wake-up flag says: the drain it announces may be the one that was lost.
+            transaction.on_commit(lambda: publish(drain_outbox))
     if ids:
         logger.warning("Re-queued %d outbox message(s) left pending", len(ids))
     return len(ids)
@@ -218,6 +275,6 @@ def resend(outbox_ids: list[int]) -> int:
         OutboxMessage.objects.filter(pk__in=ids).update(
             status=OutboxStatus.PENDING, attempts=0, next_attempt_at=now, queued_at=now, updated_at=now
         )
-        for outbox_id in ids:
-            transaction.on_commit(lambda outbox_id=outbox_id: queue_sending(outbox_id))
+        if ids:
+            transaction.on_commit(queue_due)
     return len(ids)

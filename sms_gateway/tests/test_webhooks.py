@@ -188,10 +188,13 @@ def test_concurrent_deliveries_of_one_id_store_one_row(live_server):
 @pytest.mark.django_db(transaction=True)
 def test_processing_is_queued_once_the_row_is_committed(client, celery_queue):
     post(client, INBOUND, CAPTURED)
-    post(client, INBOUND, CAPTURED)  # the duplicate queues nothing
+    assert queued_tasks(celery_queue) == [("sms_gateway.tasks.drain_inbox", [])]
 
-    queued = queued_tasks(celery_queue)
-    assert queued == [("sms_gateway.tasks.process_inbox_message", [InboxMessage.objects.get().pk])]
+    post(client, INBOUND, CAPTURED)  # the duplicate queues nothing
+    post(client, INBOUND, {**CAPTURED, "id": "another"})  # the drain already due will take it
+
+    assert queued_tasks(celery_queue) == [("sms_gateway.tasks.drain_inbox", [])]
+    assert InboxMessage.objects.filter(status=InboxStatus.PENDING).count() == 2
 
 
 @pytest.mark.django_db(transaction=True)
@@ -225,7 +228,7 @@ def test_broker_down_still_answers_200_and_the_sweeper_queues_the_row_later(clie
     settings.SMS_SWEEP_AFTER_SECONDS = 0
     assert sweep_stuck_messages()["inbox_requeued"] == 1
 
-    assert queued_tasks(celery_queue) == [("sms_gateway.tasks.process_inbox_message", [message.pk])]
+    assert queued_tasks(celery_queue) == [("sms_gateway.tasks.drain_inbox", [])]
 
 
 # --- delivery reports ---

@@ -167,3 +167,17 @@ def test_a_worker_killed_mid_batch_leaves_each_message_processed_and_answered_on
     per_number = Counter(m.to for m in fake_provider.sent)
     assert max(per_number.values()) == 1
     assert {r.to for r in replies if r.status == OutboxStatus.SENT} <= set(per_number)
+
+
+def test_two_worker_processes_share_a_backlog_and_handle_each_message_once(client, start_worker, fake_provider):
+    count = 40
+    # Stored before any worker runs: a backlog, which the drains share between the pool's two processes.
+    assert [sms(client, f"backlog-{n}", sender=f"+2289044{n:04d}") for n in range(count)] == [200] * count
+    start_worker(pool="prefork", concurrency=2)
+
+    wait_until(settled, timeout=60, interval=0.2, what="the backlog handled and answered")
+
+    inbox = list(InboxMessage.objects.all())
+    assert [m.status for m in inbox] == [InboxStatus.DONE] * count and all(m.attempts == 1 for m in inbox)
+    assert sorted(Counter(r.in_reply_to_id for r in OutboxMessage.objects.all()).values()) == [1] * count
+    assert sorted(Counter(m.to for m in fake_provider.sent).values()) == [1] * count
