@@ -7,8 +7,6 @@ The map page carries no statistics: its script (static/dashboards/national.js) f
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -16,10 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dashboards import maps
+from dashboards.access import scoped_page
 from dashboards.charts import month_label
 from dashboards.forms import LoginForm
 from dashboards.statistics.series import periods_with_data
-from evillage.jurisdiction import jurisdiction_of
+from evillage.jurisdiction import Jurisdiction
 from evillage.models import Indicator, LayerLevel
 from evillage.periods import period_of_moment
 
@@ -53,11 +52,8 @@ class LogoutView(auth_views.LogoutView):
     template_name = "dashboards/logged_out.html"
 
 
-@login_required
-def national_map(request: HttpRequest) -> HttpResponse:
-    scope = jurisdiction_of(request.user)
-    if scope.is_empty:
-        raise PermissionDenied
+@scoped_page
+def national_map(request: HttpRequest, scope: Jurisdiction) -> HttpResponse:
     # A region's figures mix in other prefectures: only the nation's users see that level.
     levels = [LayerLevel.REGION] if scope.national else []
     levels += [LayerLevel.PREFECTURE, LayerLevel.CANTON]

@@ -1,7 +1,7 @@
 """The pages of places: a prefecture (its cantons and villages on a map) and a village (chiefs, location,
 history, messages).
 
-Both reach their row through `get_in_scope`: outside the user's jurisdiction a place does not exist (404).
+Both reach their row through `dashboards.access.get_in_scope`: outside the user's jurisdiction a place does not exist (404).
 The prefecture page carries no villages: its script (static/dashboards/prefecture.js) fetches them from
 `/api/v1/villages/`, which applies the same jurisdiction, so the HTML stays small whatever the prefecture.
 """
@@ -12,7 +12,6 @@ import json
 from dataclasses import asdict
 
 import folium
-from django.contrib.auth.decorators import login_required
 from django.contrib.gis.geos import GEOSGeometry
 from django.db.models import F
 from django.db.models.functions import Coalesce
@@ -24,12 +23,13 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from dashboards import maps
+from dashboards.access import get_in_scope, scoped_page
 from dashboards.geojson import SimplifyPreserveTopology
 from dashboards.places.conversation import MESSAGES_SHOWN, conversation
 from dashboards.places.history import HISTORY_MONTHS, history_chart
 from dashboards.places.legend import NO_DATA, PALETTE, value_classes
-from dashboards.places.scope import get_in_scope
 from dashboards.queries import TOLERANCE_BY_LEVEL
+from evillage.jurisdiction import Jurisdiction
 from evillage.models import ChiefStatus, Indicator
 from evillage.periods import period_of_moment
 from geo.models import Area, Level, LocationStatus, Village
@@ -70,8 +70,8 @@ def active_indicators() -> list[Indicator]:
     return list(Indicator.objects.filter(is_active=True).order_by("card_order"))
 
 
-@login_required
-def prefecture(request: HttpRequest, code: str) -> HttpResponse:
+@scoped_page
+def prefecture(request: HttpRequest, scope: Jurisdiction, code: str) -> HttpResponse:
     tolerance = TOLERANCE_BY_LEVEL[Level.PREFECTURE]
     prefectures = (
         Area.objects.active()
@@ -80,7 +80,7 @@ def prefecture(request: HttpRequest, code: str) -> HttpResponse:
         .defer("geom", "parent__geom")
         .annotate(outline=SimplifyPreserveTopology(F("geom"), tolerance))
     )
-    area = get_in_scope(request, prefectures, "pk", code=code)
+    area = get_in_scope(scope, prefectures, "pk", code=code)
     indicators = active_indicators()
     chosen = request.GET.get("indicator")
     if chosen not in {i.key for i in indicators}:
@@ -109,8 +109,8 @@ def prefecture(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "dashboards/places/prefecture.html", context)
 
 
-@login_required
-def village(request: HttpRequest, code: str) -> HttpResponse:
+@scoped_page
+def village(request: HttpRequest, scope: Jurisdiction, code: str) -> HttpResponse:
     # The area the village should lie in (its canton, else its prefecture), outlined around its point.
     villages = (
         Village.objects.select_related("canton", "prefecture", "region")
@@ -121,7 +121,7 @@ def village(request: HttpRequest, code: str) -> HttpResponse:
             )
         )
     )
-    place = get_in_scope(request, villages, "prefecture", code=code)
+    place = get_in_scope(scope, villages, "prefecture", code=code)
     chiefs = sorted(place.chiefs.all(), key=lambda chief: (CHIEF_ORDER.get(chief.status, 9), chief.full_name))
     indicators = active_indicators()
 

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 import folium
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.gis.db.models import Extent
 from django.contrib.gis.db.models.functions import Distance
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -27,11 +25,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from dashboards import maps
+from dashboards.access import scoped_page
 from dashboards.geojson import FeatureQuery
 from dashboards.queues import queries
 from dashboards.queues.forms import AlertFilter, NonReportingFilter, RegisterNumberForm, recent_periods
 from evillage import services
-from evillage.jurisdiction import Jurisdiction, jurisdiction_of
+from evillage.jurisdiction import Jurisdiction
 from evillage.models import Chief, ChiefStatus
 from evillage.services import AlreadyDecided
 from geo.models import Village
@@ -40,22 +39,6 @@ from sms_gateway import registrations
 PER_PAGE = 25
 # Each conflict carries a small map: fewer per page.
 CONFLICTS_PER_PAGE = 10
-
-View = Callable[..., HttpResponse]
-
-
-def queue_view(view: View) -> View:
-    """Logged in, with a jurisdiction; the view receives it as `scope`."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        scope = jurisdiction_of(request.user)
-        if scope.is_empty:
-            raise PermissionDenied
-        return view(request, scope, *args, **kwargs)
-
-    return wrapper
 
 
 def _page(request: HttpRequest, queryset: Any, per_page: int = PER_PAGE) -> Page:
@@ -88,7 +71,7 @@ def _already_decided(decided: AlreadyDecided) -> str:
 
 
 @require_GET
-@queue_view
+@scoped_page
 def index(request: HttpRequest, scope: Jurisdiction) -> HttpResponse:
     period = recent_periods()[0]
     return render(
@@ -100,7 +83,7 @@ def index(request: HttpRequest, scope: Jurisdiction) -> HttpResponse:
 
 
 @require_GET
-@queue_view
+@scoped_page
 def non_reporting(request: HttpRequest, scope: Jurisdiction) -> HttpResponse:
     form = NonReportingFilter(request.GET or None, areas=queries.filter_areas(scope))
     if form.is_bound and not form.is_valid():
@@ -176,7 +159,7 @@ def _without_page(request: HttpRequest) -> str:
 
 
 @require_GET
-@queue_view
+@scoped_page
 def conflicts(request: HttpRequest, scope: Jurisdiction) -> HttpResponse:
     listed = queries.conflicts(scope).annotate(current_distance=Distance("location", "village__location"))
     page = _page(request, listed, CONFLICTS_PER_PAGE)
@@ -211,7 +194,7 @@ def _conflict_map(current: Any, proposed: Any) -> maps.OfflineMap:
 
 
 @require_POST
-@queue_view
+@scoped_page
 def accept_conflict(request: HttpRequest, scope: Jurisdiction, pk: int) -> HttpResponse:
     candidate = get_object_or_404(queries.candidates(scope).select_related("village"), pk=pk)
     return _decided(
@@ -223,7 +206,7 @@ def accept_conflict(request: HttpRequest, scope: Jurisdiction, pk: int) -> HttpR
 
 
 @require_POST
-@queue_view
+@scoped_page
 def reject_conflict(request: HttpRequest, scope: Jurisdiction, pk: int) -> HttpResponse:
     candidate = get_object_or_404(queries.candidates(scope).select_related("village"), pk=pk)
     return _decided(
@@ -259,7 +242,7 @@ def _numbers_context(scope: Jurisdiction, numbers: list[Any], forms: dict[int, R
 
 
 @require_GET
-@queue_view
+@scoped_page
 def numbers(request: HttpRequest, scope: Jurisdiction) -> HttpResponse:
     page = _page(request, queries.open_numbers(scope))
     context = {"page": page, **_numbers_context(scope, list(page.object_list), {})}
@@ -267,7 +250,7 @@ def numbers(request: HttpRequest, scope: Jurisdiction) -> HttpResponse:
 
 
 @require_POST
-@queue_view
+@scoped_page
 def register_number(request: HttpRequest, scope: Jurisdiction, pk: int) -> HttpResponse:
     number = get_object_or_404(queries.numbers(scope), pk=pk)
     if not number.is_open:
@@ -298,14 +281,14 @@ def register_number(request: HttpRequest, scope: Jurisdiction, pk: int) -> HttpR
 
 
 @require_GET
-@queue_view
+@scoped_page
 def registrations_list(request: HttpRequest, scope: Jurisdiction) -> HttpResponse:
     page = _page(request, queries.pending_registrations(scope))
     return render(request, "dashboards/queues/registrations.html", {"page": page})
 
 
 @require_POST
-@queue_view
+@scoped_page
 def approve_registration(request: HttpRequest, scope: Jurisdiction, pk: int) -> HttpResponse:
     chief = get_object_or_404(queries.registrations(scope).select_related("village"), pk=pk)
     return _decided(
@@ -318,7 +301,7 @@ def approve_registration(request: HttpRequest, scope: Jurisdiction, pk: int) -> 
 
 
 @require_POST
-@queue_view
+@scoped_page
 def refuse_registration(request: HttpRequest, scope: Jurisdiction, pk: int) -> HttpResponse:
     chief = get_object_or_404(queries.registrations(scope).select_related("village"), pk=pk)
     return _decided(
@@ -333,7 +316,7 @@ def refuse_registration(request: HttpRequest, scope: Jurisdiction, pk: int) -> H
 
 
 @require_GET
-@queue_view
+@scoped_page
 def alerts(request: HttpRequest, scope: Jurisdiction) -> HttpResponse:
     form = AlertFilter(request.GET or None)
     state = form.cleaned_data["state"] if form.is_valid() else AlertFilter.OPEN
@@ -353,7 +336,7 @@ def alerts(request: HttpRequest, scope: Jurisdiction) -> HttpResponse:
 
 
 @require_POST
-@queue_view
+@scoped_page
 def handle_alert(request: HttpRequest, scope: Jurisdiction, pk: int) -> HttpResponse:
     alert = get_object_or_404(queries.alerts(scope), pk=pk)
     return _decided(

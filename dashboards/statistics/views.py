@@ -6,19 +6,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dashboards.access import scoped_page
 from dashboards.charts import month_label
 from dashboards.models import ExportDataset, ExportFormat
 from dashboards.statistics import series
 from dashboards.statistics.forms import StatisticsForm
-from evillage.jurisdiction import jurisdiction_of
+from evillage.jurisdiction import Jurisdiction
 from evillage.models import Indicator
 from evillage.periods import period_of_moment
 
@@ -46,11 +45,8 @@ def export_links(dataset: str, filters: dict[str, str]) -> list[ExportLink]:
     ]
 
 
-@login_required
-def statistics_page(request: HttpRequest) -> HttpResponse:
-    scope = jurisdiction_of(request.user)
-    if scope.is_empty:
-        raise PermissionDenied
+@scoped_page
+def statistics_page(request: HttpRequest, scope: Jurisdiction) -> HttpResponse:
     indicators = list(Indicator.objects.filter(is_active=True).order_by("card_order"))
     periods = series.periods_with_data(scope)
     latest = periods[0] if periods else period_of_moment(timezone.now())
