@@ -383,3 +383,8 @@ def test_lists_of_many_items_run_a_bounded_number_of_queries(many, clients, djan
     assert response.status_code == 200
     if name != "index":  # a full page of the queue was shown
         assert response.context["page"].paginator.count == 40 + (name == "non-reporting") * 2
+
+
+def test_queue_rows_link_to_their_village_page(world):
+    page = client_for(world, "kozah").get("/files/villages-sans-rapport/").content.decode()
+    assert f'href="/villages/{world.villages["lama"].code}/"' in page
