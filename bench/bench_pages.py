@@ -3,7 +3,8 @@ how long until the map has drawn its layer, and how many bytes crossed the wire 
 
 Each load is a fresh browser context (empty cache), logged in by cookie; the login itself is not timed. "Ready"
 is the moment national.js marks the map drawn (`#map-controls[data-features]`). Also measured: a load with a
-warm cache, and one over an emulated slow mobile link (1.6 Mbit/s down, 750 kbit/s up, 150 ms latency).
+warm cache, one over an emulated slow mobile link (1.6 Mbit/s down, 750 kbit/s up, 150 ms latency), and the
+switch to the heaviest level, the 393 cantons, without reloading the page.
 """
 
 from __future__ import annotations
@@ -50,6 +51,21 @@ def _load(context: Any, url: str, throttle: dict[str, Any] | None = None) -> tup
     assert features == 39, f"{features} prefectures drawn"
     page.close()
     return elapsed, sum(sizes), len(sizes)
+
+
+def _switch_to_cantons(context: Any, url: str) -> tuple[float, int]:
+    """The heaviest layer the page offers, the 393 cantons: (ms from the choice to the map drawn, bytes)."""
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector(READY, timeout=60_000)
+    sizes: list[int] = []
+    page.on("requestfinished", lambda request: sizes.append(_transferred(request)))
+    started = time.perf_counter()
+    page.select_option("#level", "canton")
+    page.wait_for_selector('#map-controls[data-shown*="level=canton"][data-features="393"]', timeout=60_000)
+    elapsed = (time.perf_counter() - started) * 1000
+    page.close()
+    return elapsed, sum(sizes)
 
 
 def _transferred(request: Any) -> int:
@@ -101,6 +117,7 @@ def _measure(static_root: str) -> dict[str, Any]:
         context.add_cookies(cookies)
         _load(context, url)
         warm = _load(context, url)
+        cantons = _switch_to_cantons(context, url)
         context.close()
 
         context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
@@ -117,6 +134,8 @@ def _measure(static_root: str) -> dict[str, Any]:
         "cold_requests": cold[-1][2],
         "warm_ready_ms": round(warm[0], 1),
         "warm_transferred_kib": round(warm[1] / 1024, 1),
+        "cantons_switch_ms": round(cantons[0], 1),
+        "cantons_transferred_kib": round(cantons[1] / 1024, 1),
         "slow_mobile_ready_ms": round(slow[0], 1),
         "slow_mobile_link": "1.6 Mbit/s down, 150 ms",
     }
