@@ -1,7 +1,8 @@
 """The pages of places: a prefecture (its cantons and villages on a map) and a village (chiefs, location,
 history, messages).
 
-Both reach their row through `dashboards.access.get_in_scope`: outside the user's jurisdiction a place does not exist (404).
+Both reach their row through `dashboards.access.get_in_scope`: outside the user's jurisdiction a place
+does not exist (404).
 The prefecture page carries no villages: its script (static/dashboards/prefecture.js) fetches them from
 `/api/v1/villages/`, which applies the same jurisdiction, so the HTML stays small whatever the prefecture.
 """
