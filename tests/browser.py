@@ -27,9 +27,13 @@ CHROMIUM_ARGS = [
 ]
 
 
+DESKTOP = {"width": 1024, "height": 768}
+PHONE = {"width": 390, "height": 844}
+
+
 @contextmanager
-def browser_page() -> Iterator[Any]:
-    """A Chromium page that records every URL it requests (`page.requests`).
+def browser_page(viewport: dict[str, int] = DESKTOP) -> Iterator[Any]:
+    """A Chromium page of `viewport`'s size that records every URL it requests (`page.requests`).
 
     Playwright's sync API runs an event loop in this thread, where Django refuses database calls:
     open it once the test's data is in place.
@@ -40,7 +44,7 @@ def browser_page() -> Iterator[Any]:
     assert chromium, "Debian's chromium is missing: scripts/setup-system.sh installs it"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1024, "height": 768})
+        page = browser.new_page(viewport=viewport, is_mobile=viewport["width"] < 600)
         requests: list[str] = []
         page.on("request", lambda request: requests.append(request.url))
         page.requests = requests

@@ -125,13 +125,17 @@ def _villages_map(villages: Any, outlines: FeatureQuery) -> maps.OfflineMap:
         tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
     ).add_to(fmap)
     extent = villages.aggregate(extent=Extent("location"))["extent"]
-    features = FeatureQuery(villages.order_by(), "location", {"code": "code", "name": "name"}, precision=5)
-    folium.GeoJson(
-        json.loads(features.collection()),
-        name=_("Villages sans rapport"),
-        marker=folium.CircleMarker(radius=5, color="#b02a37", fill=True, fill_opacity=0.8, weight=1),
-        tooltip=folium.GeoJsonTooltip(fields=["name", "code"], aliases=[_("Village"), _("Code")]),
-    ).add_to(fmap)
+    features = json.loads(
+        FeatureQuery(villages.order_by(), "location", {"code": "code", "name": "name"}, precision=5).collection()
+    )
+    # Every village reported: the outlines alone (folium refuses a tooltip on an empty collection).
+    if features["features"]:
+        folium.GeoJson(
+            features,
+            name=_("Villages sans rapport"),
+            marker=folium.CircleMarker(radius=5, color="#b02a37", fill=True, fill_opacity=0.8, weight=1),
+            tooltip=folium.GeoJsonTooltip(fields=["name", "code"], aliases=[_("Village"), _("Code")]),
+        ).add_to(fmap)
     if extent is not None:
         west, south, east, north = extent
         _fit(fmap, south, west, north, east, max_zoom=12)

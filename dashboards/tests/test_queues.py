@@ -147,6 +147,15 @@ def test_non_reporting_villages_of_this_month_in_the_users_scope(world, clients)
     assert non_reporting_codes(clients["kozah"].get(earlier).content.decode()) == {"KOZ-0001", "KOZ-0002"}
 
 
+def test_a_prefecture_where_every_village_reported_shows_an_empty_queue(world, clients):
+    period = period_of_moment(timezone.now())
+    for name in ("lama", "tchare"):
+        record_report(world.chiefs[name], period=period, values={"water": 1}, received_at=NOW)
+    response = clients["kozah"].get(url("non-reporting"))
+    assert response.status_code == 200
+    assert non_reporting_codes(response.content.decode()) == set()
+
+
 def test_non_reporting_villages_filter_by_canton_and_map_them_as_one_geojson_layer(world, clients):
     html = clients["kozah"].get(url("non-reporting") + f"?zone={world.lama.pk}").content.decode()
     assert non_reporting_codes(html) == {"KOZ-0001"}
