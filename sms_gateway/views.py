@@ -6,22 +6,20 @@ call one verb, answer. Africa's Talking signs nothing (reference §1), so the UR
 
 from __future__ import annotations
 
-import functools
 import hmac
-import ipaddress
 import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from evillage.addresses import client_address, in_networks, networks
 from sms_gateway.backends import InvalidPayload, get_backend
 from sms_gateway.inbox import record_inbound
 from sms_gateway.outbox import record_delivery_report
@@ -32,23 +30,9 @@ View = Callable[[HttpRequest], JsonResponse]
 _RETRY: dict[str, Any] = {"Retry-After": "60"}
 
 
-@functools.cache
-def _networks(allowed: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-    try:
-        return tuple(ipaddress.ip_network(network, strict=False) for network in allowed)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"AFRICASTALKING_ALLOWED_IPS: {exc}") from None
-
-
 def _ip_allowed(address: str) -> bool:
     allowed = tuple(settings.AFRICASTALKING_ALLOWED_IPS)
-    if not allowed:
-        return True
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in network for network in _networks(allowed))
+    return not allowed or in_networks(address, networks("AFRICASTALKING_ALLOWED_IPS", allowed))
 
 
 def provider_callback(view: View) -> Callable[..., JsonResponse]:
@@ -62,8 +46,8 @@ def provider_callback(view: View) -> Callable[..., JsonResponse]:
         # Constant-time, so the token cannot be guessed a character at a time; a wrong one looks like no page.
         if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
             raise Http404
-        # REMOTE_ADDR: behind a proxy, the proxy must set it from the client (gunicorn --forwarded-allow-ips).
-        address = request.META.get("REMOTE_ADDR", "")
+        # Behind a reverse proxy, the address it saw (TRUSTED_PROXIES), not the proxy's own.
+        address = client_address(request)
         if not _ip_allowed(address):
             logger.warning("SMS callback refused from %s (not in AFRICASTALKING_ALLOWED_IPS)", address)
             return JsonResponse({"error": _("Adresse non autorisée.")}, status=403)

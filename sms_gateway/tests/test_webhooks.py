@@ -155,6 +155,19 @@ def test_ip_allow_list(client, settings):
 
 
 @pytest.mark.django_db
+def test_behind_a_trusted_proxy_the_allow_list_reads_the_providers_address(client, settings):
+    settings.AFRICASTALKING_ALLOWED_IPS = ["164.177.141.82"]
+    settings.TRUSTED_PROXIES = ["10.0.0.1"]
+    proxied = {"REMOTE_ADDR": "10.0.0.1"}
+    assert post(client, INBOUND, CAPTURED, HTTP_X_FORWARDED_FOR="192.0.2.7", **proxied).status_code == 403
+    assert post(client, INBOUND, CAPTURED, HTTP_X_FORWARDED_FOR="164.177.141.82", **proxied).status_code == 200
+    # From anyone but the proxy, the header is not believed.
+    forged = {"REMOTE_ADDR": "192.0.2.7", "HTTP_X_FORWARDED_FOR": "164.177.141.82"}
+    assert post(client, INBOUND, {**CAPTURED, "id": "2"}, **forged).status_code == 403
+    assert InboxMessage.objects.count() == 1
+
+
+@pytest.mark.django_db
 def test_duplicate_provider_id_is_acknowledged_and_ignored(client):
     assert post(client, INBOUND, CAPTURED).json() == {"status": "accepted"}
     first = InboxMessage.objects.get()
