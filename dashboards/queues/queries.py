@@ -14,6 +14,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, RowNumber
 
 from dashboards.geojson import FeatureQuery, SimplifyPreserveTopology
+from dashboards.queries import TOLERANCE_BY_LEVEL
 from evillage.jurisdiction import Jurisdiction
 from evillage.layers import non_reporting_villages
 from evillage.models import Alert, CandidateStatus, Chief, ChiefStatus, LocationCandidate
@@ -22,8 +23,6 @@ from sms_gateway.models import InboxMessage, QuarantinedNumber
 
 # How many of a quarantined number's messages its card shows (the newest).
 MESSAGES_PER_NUMBER = 5
-# Outlines drawn under the villages: about 200 m, plenty at the zooms of a prefecture or the nation.
-OUTLINE_TOLERANCE = 0.002
 
 
 def non_reporting(scope: Jurisdiction, period: str, area: Area | None = None) -> QuerySet[Village]:
@@ -35,8 +34,9 @@ def outlines(scope: Jurisdiction, area: Area | None) -> FeatureQuery:
     """The outline of the area shown, or of the user's prefectures, simplified for a page."""
     areas = scope.areas(Area.objects.active())
     areas = areas.filter(pk=area.pk) if area is not None else areas.filter(level=Level.PREFECTURE)
+    tolerance = TOLERANCE_BY_LEVEL[area.level if area is not None else Level.PREFECTURE]
     return FeatureQuery(
-        areas.order_by("pk"), SimplifyPreserveTopology(F("geom"), OUTLINE_TOLERANCE), {"name": "name"}, precision=4
+        areas.order_by("pk"), SimplifyPreserveTopology(F("geom"), tolerance), {"name": "name"}, precision=4
     )
 
 
