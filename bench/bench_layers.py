@@ -28,7 +28,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
-from evillage import services, tasks
+from evillage import layers, tasks
 from evillage.layers import (
     FULL_REBUILD_WORK_MEM,
     apply_report,
@@ -226,7 +226,7 @@ def incremental(samples: int) -> dict[str, Any]:
     chiefs = list(Chief.objects.filter(pk__in=rng.sample(chief_ids, samples)).select_related("village"))
     # A fallback's debounced task is not published: the recount is timed by hand below.
     with mock.patch.object(tasks, "schedule_layer_refresh", lambda: None):
-        with mock.patch.object(services, "apply_report", timed_apply):
+        with mock.patch.object(layers, "apply_report", timed_apply):
             reports = []
             for chief in chiefs:
                 values = {"water": rng.random() < 0.5, "network": rng.choice([0, 1, 2])}

@@ -681,6 +681,42 @@ def apply_report(report: Report, values: Mapping[int, int]) -> bool:
     return False
 
 
+def apply_reports(reports: Sequence[tuple[Report, Mapping[int, int]]]) -> None:
+    """Apply several reports' differences (`apply_report`), of different villages, in the caller's transaction.
+
+    Every row of the layers any of them may touch is locked first, in one statement and in id order: each
+    report's own statement then finds its rows held, and two batches sharing rows (the nation's, at least)
+    queue on the first of them instead of deadlocking, which locking report by report would risk. Nothing is
+    locked while a rebuild holds the layers' lock: the reports then fall back to the recount, as one would.
+    """
+    if len(reports) > 1:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _LOCK_REPORTED_ROWS,
+                {
+                    "lock": LAYERS_LOCK,
+                    "villages": [report.village_id for report, _values in reports],
+                    "periods": sorted({report.period for report, _values in reports}),
+                },
+            )
+    for report, values in reports:
+        apply_report(report, values)
+
+
+_LOCK_REPORTED_ROWS = """
+WITH lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock_shared(%(lock)s) AS held)
+SELECT count(*) FROM (
+    SELECT s.id FROM evillage_areastatistic s
+    WHERE (SELECT held FROM lock) AND s.period = ANY(%(periods)s) AND (s.area_id IS NULL OR s.area_id IN (
+        SELECT t.area_id FROM evillage_countedvillage m
+        CROSS JOIN LATERAL unnest(ARRAY[m.canton_id, m.commune_id, m.prefecture_id, m.region_id]) AS t(area_id)
+        WHERE m.village_id = ANY(%(villages)s)))
+    ORDER BY s.id
+    FOR UPDATE
+) locked
+"""
+
+
 def refresh_for_village(village_id: int, period: str, *, now: dt.datetime | None = None) -> None:
     """Recount what one report changes: the village's ledger row, its areas and the nation for `period` (every
     month if its ledger row changed), and its states."""

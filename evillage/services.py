@@ -16,11 +16,11 @@ from typing import Any
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from evillage.layers import apply_report, mark_dirty
+from evillage.layers import apply_reports, mark_dirty
 from evillage.models import (
     Alert,
     CandidateStatus,
@@ -153,6 +153,18 @@ def upsert_chief(entry: ChiefEntry) -> tuple[Chief, Outcome]:
 # Reports ----------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ReportEntry:
+    """One chief's report, as `record_reports` takes it."""
+
+    chief: Chief
+    period: str
+    values: Mapping[str, int | bool]
+    received_at: datetime
+    population: int | None = None
+    source: str = ""
+
+
 def record_report(
     chief: Chief,
     *,
@@ -162,49 +174,82 @@ def record_report(
     population: int | None = None,
     source: str = "",
 ) -> Report:
-    """Record a chief's report for their village and `period`.
+    """Record a chief's report for their village and `period` (see `record_reports`)."""
+    (report,) = record_reports([ReportEntry(chief, period, values, received_at, population, source)])
+    return report
+
+
+def record_reports(entries: Sequence[ReportEntry]) -> list[Report]:
+    """Record reports of different villages together: a fixed handful of statements, and one per report
+    for the layers (a national month's SMS come in batches).
 
     Each value supersedes, for its indicator only, the current value of the same village and month (a
     partial report leaves the other indicators as they were); superseded values stay as history.
     `POP` updates the village's population.
     """
-    parse_period(period)
-    indicators = {i.key: i for i in Indicator.objects.filter(key__in=list(values))}
-    unknown = set(values) - set(indicators)
+    for entry in entries:
+        parse_period(entry.period)
+    village_ids = [entry.chief.village_id for entry in entries]
+    if len(set(village_ids)) != len(village_ids):
+        # Each report's difference is taken against the values current before the batch.
+        raise ValueError("one report per village at a time")
+    indicators = {i.key: i.pk for i in Indicator.objects.filter(key__in={k for e in entries for k in e.values})}
+    unknown = {key for entry in entries for key in entry.values} - set(indicators)
     if unknown:
         raise ValueError(f"unknown indicators: {sorted(unknown)}")
     # Within a caller's transaction no savepoint of its own (two round trips for every SMS): a failure here
     # fails the caller's transaction, or the savepoint it chose to open (the SMS handling does).
     with transaction.atomic(savepoint=False):
-        # One report at a time per village: the "one current value" constraint is then never raced.
-        village = Village.objects.select_for_update().get(pk=chief.village_id)
-        report = Report.objects.create(
-            village=village,
-            chief=chief,
-            period=period,
-            population=population,
-            received_at=received_at,
-            source=source,
+        # One report at a time per village: the "one current value" constraint is then never raced. Locked
+        # in id order, in one statement: two batches sharing villages queue instead of deadlocking.
+        villages = Village.objects.select_for_update().filter(pk__in=village_ids).order_by("pk")
+        village = {v.pk: v for v in villages.only("pk", "population")}
+        reports = Report.objects.bulk_create(
+            Report(
+                village_id=entry.chief.village_id,
+                chief=entry.chief,
+                period=entry.period,
+                population=entry.population,
+                received_at=entry.received_at,
+                source=entry.source,
+            )
+            for entry in entries
         )
+        values = [{indicators[key]: int(value) for key, value in entry.values.items()} for entry in entries]
         # Before the values change: the layers take the difference between the values current until now and
         # these, in this transaction, so they follow exactly the reports that are kept (or owe a recount).
-        apply_report(report, {indicators[key].pk: int(value) for key, value in values.items()})
-        ReportValue.objects.filter(
-            village=village, period=period, indicator__in=indicators.values(), is_current=True
-        ).update(is_current=False)
+        apply_reports(list(zip(reports, values, strict=True)))
+        _supersede_current_values(reports, values)
         ReportValue.objects.bulk_create(
             ReportValue(
                 report=report,
-                indicator=indicators[key],
-                village=village,
-                period=period,
-                value=int(value),
+                indicator_id=indicator_id,
+                village_id=report.village_id,
+                period=report.period,
+                value=value,
             )
-            for key, value in values.items()
+            for report, report_values in zip(reports, values, strict=True)
+            for indicator_id, value in report_values.items()
         )
-        if population is not None:
-            set_village_population(village, population)
-    return report
+        for report in reports:
+            if report.population is not None:
+                set_village_population(village[report.village_id], report.population)
+    return reports
+
+
+def _supersede_current_values(reports: Sequence[Report], values: Sequence[Mapping[int, int]]) -> None:
+    keys = [(r.village_id, r.period, indicator) for r, vs in zip(reports, values, strict=True) for indicator in vs]
+    if not keys:
+        return
+    villages, periods, indicators = (list(column) for column in zip(*keys, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE evillage_reportvalue rv SET is_current = FALSE "
+            "FROM unnest(%s::bigint[], %s::text[], %s::bigint[]) AS k(village_id, period, indicator_id) "
+            "WHERE rv.is_current AND rv.village_id = k.village_id AND rv.period = k.period "
+            "AND rv.indicator_id = k.indicator_id",
+            [villages, periods, indicators],
+        )
 
 
 # Locations --------------------------------------------------------------------------------------------
@@ -241,6 +286,8 @@ def record_location(chief: Chief, point: Point, *, received_at: datetime) -> Loc
             candidate.status = CandidateStatus.ACCEPTED
             if not verified:
                 move_village(village, point, source=LocationSource.SMS_GPS, status=LocationStatus.VERIFIED)
+                # The village layer carries a copy of the position.
+                mark_dirty(village.pk, period_of_moment(timezone.now()))
         candidate.save()
     return candidate
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 
 from django.contrib.gis.geos import Point
 from django.utils.translation import gettext as _
@@ -23,18 +24,19 @@ from evillage.models import CandidateStatus, Chief, ChiefStatus
 from evillage.periods import month_start, period_of_moment
 from evillage.phones import InvalidPhone, normalize_phone
 from evillage.services import (
+    ReportEntry,
     UnknownVillage,
     official_phones,
     record_alert,
     record_location,
-    record_report,
+    record_reports,
     request_registration,
 )
 from sms_gateway import replies
 from sms_gateway.catalogue import current_catalogue, report_example
 from sms_gateway.inbox import quarantine_number, record_hint_sent
 from sms_gateway.models import InboxMessage, OutboxKind
-from sms_gateway.outbox import queue_message
+from sms_gateway.outbox import Outgoing, queue_message, queue_messages
 from sms_gateway.protocol import (
     AlertResult,
     Catalogue,
@@ -55,14 +57,10 @@ ALERT_EXAMPLE = "ALERTE forage en panne"
 
 def handle_message(message: InboxMessage) -> None:
     """Identify, parse, record, reply. Sets `message.chief` and `message.parse_result` (saved by the caller)."""
-    sent_at = message.provider_date or message.received_at
     catalogue = current_catalogue()
-    # The parser's "today" is the first day of the reporting month the message falls in (months may
-    # close before their calendar end: evillage.periods).
-    result = parse(message.text, catalogue, month_start(period_of_moment(sent_at)))
-    message.parse_result = result.as_dict()
+    result = _parse(message, catalogue)
     phone = _e164(message.sender)
-    chief = _chief_for(phone) if phone else None
+    chief = _chiefs_for([phone]).get(phone) if phone else None
     message.chief = chief
 
     if chief is None:
@@ -70,7 +68,63 @@ def handle_message(message: InboxMessage) -> None:
     elif chief.status == ChiefStatus.PENDING:
         _from_pending_chief(message, chief, result)
     else:
-        _reply(message, _from_active_chief(message, chief, result, catalogue, sent_at))
+        _reply(message, _from_active_chief(message, chief, result, catalogue))
+
+
+def handle_batch(messages: Sequence[InboxMessage]) -> list[InboxMessage]:
+    """Handle together the messages of a batch whose only effects are a report and a reply; return the others,
+    for `handle_message` one at a time.
+
+    Together means a fixed handful of statements for the whole batch (`record_reports`, one INSERT of the
+    replies) instead of a dozen per message: a national month's SMS arrive in bursts. Taken together: an
+    active chief's report (without `POP`, and only the first of its village in the batch, since each report's
+    difference is taken against the values before the batch), a message with errors, help, a registration of
+    an active chief. Everything else — GPS, alerts, `POP`, pending chiefs and unknown numbers — is rare and
+    goes one at a time. Sets `chief` and `parse_result` on the messages it handles, like `handle_message`.
+    """
+    catalogue = current_catalogue()
+    phones = {message.pk: _e164(message.sender) for message in messages}
+    chiefs = _chiefs_for([phone for phone in phones.values() if phone])
+    villages: set[int] = set()
+    entries: list[ReportEntry] = []
+    answers: list[Outgoing] = []
+    others: list[InboxMessage] = []
+    for message in messages:
+        phone = phones[message.pk]
+        chief = chiefs.get(phone) if phone else None
+        result = _parse(message, catalogue)
+        if chief is None or chief.status != ChiefStatus.ACTIVE or not _batchable(result, chief, villages):
+            others.append(message)
+            continue
+        message.chief = chief
+        if isinstance(result, ReportResult) and not result.errors:
+            entries.append(_report_entry(message, chief, result))
+            villages.add(chief.village_id)
+        answers.append(Outgoing(message.sender, _answer(chief, result, catalogue), in_reply_to=message))
+    record_reports(entries)
+    queue_messages(answers)
+    return others
+
+
+def _batchable(result: ParseResult, chief: Chief, villages: set[int]) -> bool:
+    if result.errors:
+        return True
+    if isinstance(result, ReportResult):
+        return result.population is None and chief.village_id not in villages
+    return not isinstance(result, (GpsResult, AlertResult))
+
+
+def _parse(message: InboxMessage, catalogue: Catalogue) -> ParseResult:
+    """Parse with, as the parser's "today", the first day of the reporting month the message was sent in
+    (months may close before their calendar end: evillage.periods); the result is kept on the message."""
+    sent_at = _sent_at(message)
+    result = parse(message.text, catalogue, month_start(period_of_moment(sent_at)))
+    message.parse_result = result.as_dict()
+    return result
+
+
+def _sent_at(message: InboxMessage) -> dt.datetime:
+    return message.provider_date or message.received_at
 
 
 def _e164(sender: str) -> str | None:
@@ -80,12 +134,13 @@ def _e164(sender: str) -> str | None:
         return None
 
 
-def _chief_for(phone: str) -> Chief | None:
-    """The active chief of this phone, else its pending registration; a retired chief is nobody."""
-    chiefs = Chief.objects.filter(phone=phone, status__in=[ChiefStatus.ACTIVE, ChiefStatus.PENDING])
+def _chiefs_for(phones: Sequence[str]) -> dict[str, Chief]:
+    """The active chief of each phone, else its pending registration; a retired chief is nobody."""
+    chiefs = Chief.objects.filter(phone__in=phones, status__in=[ChiefStatus.ACTIVE, ChiefStatus.PENDING])
     # The prefecture's name is needed, never its polygon: fetching the geometry would cost more than the rest.
     chiefs = chiefs.select_related("village__prefecture").defer("village__prefecture__geom")
-    return min(chiefs, key=lambda c: c.status != ChiefStatus.ACTIVE, default=None)
+    # The active chief last, so that it wins over a pending registration of the same phone.
+    return {chief.phone: chief for chief in sorted(chiefs, key=lambda c: c.status == ChiefStatus.ACTIVE)}
 
 
 def _reply(message: InboxMessage, text: str, kind: str = OutboxKind.REPLY) -> None:
@@ -95,39 +150,17 @@ def _reply(message: InboxMessage, text: str, kind: str = OutboxKind.REPLY) -> No
 # Known, active chiefs ----------------------------------------------------------------------------------
 
 
-def _from_active_chief(
-    message: InboxMessage, chief: Chief, result: ParseResult, catalogue: Catalogue, sent_at: dt.datetime
-) -> str:
-    if result.errors:
-        return replies.error(result.errors[0].message, _example_for(result, catalogue))
-    if isinstance(result, ReportResult):
-        assert result.period is not None
-        record_report(
-            chief,
-            period=result.period,
-            values=dict(result.values),
-            population=result.population,
-            received_at=sent_at,
-            source=f"sms:{message.pk}",
-        )
-        echoes = [
-            replies.Echo(catalogue.get(key).label, catalogue.get(key).value_label(value))
-            for key, value in result.values.items()
-        ]
-        if result.population is not None:
-            echoes.append(replies.Echo("Pop", str(result.population)))
-        return replies.report_received(result.period, chief.village.name, echoes, _notes(result))
-    if isinstance(result, GpsResult):
+def _from_active_chief(message: InboxMessage, chief: Chief, result: ParseResult, catalogue: Catalogue) -> str:
+    if isinstance(result, GpsResult) and not result.errors:
         assert result.lat is not None and result.lon is not None
-        candidate = record_location(chief, Point(result.lon, result.lat, srid=4326), received_at=sent_at)
+        point = Point(result.lon, result.lat, srid=4326)
+        candidate = record_location(chief, point, received_at=_sent_at(message))
         if candidate.status == CandidateStatus.CONFLICT:
             return replies.location_conflict(chief.village.name, candidate.note)
         return replies.location_accepted(chief.village.name, result.lat, result.lon, _notes(result))
-    if isinstance(result, RegisterResult):
-        return replies.already_registered(chief.village.name)
-    if isinstance(result, AlertResult):
+    if isinstance(result, AlertResult) and not result.errors:
         assert result.text is not None
-        alert = record_alert(chief, result.text, received_at=sent_at)
+        alert = record_alert(chief, result.text, received_at=_sent_at(message))
         village = chief.village
         for phone in official_phones(village.prefecture_id):
             queue_message(
@@ -137,6 +170,38 @@ def _from_active_chief(
                 in_reply_to=message,
             )
         return replies.alert_received(village.prefecture.name)
+    if isinstance(result, ReportResult) and not result.errors:
+        record_reports([_report_entry(message, chief, result)])
+    return _answer(chief, result, catalogue)
+
+
+def _report_entry(message: InboxMessage, chief: Chief, result: ReportResult) -> ReportEntry:
+    assert result.period is not None
+    return ReportEntry(
+        chief,
+        period=result.period,
+        values=dict(result.values),
+        population=result.population,
+        received_at=_sent_at(message),
+        source=f"sms:{message.pk}",
+    )
+
+
+def _answer(chief: Chief, result: ParseResult, catalogue: Catalogue) -> str:
+    """The reply to an active chief's message that records nothing but, perhaps, its report."""
+    if result.errors:
+        return replies.error(result.errors[0].message, _example_for(result, catalogue))
+    if isinstance(result, ReportResult):
+        assert result.period is not None
+        echoes = [
+            replies.Echo(catalogue.get(key).label, catalogue.get(key).value_label(value))
+            for key, value in result.values.items()
+        ]
+        if result.population is not None:
+            echoes.append(replies.Echo("Pop", str(result.population)))
+        return replies.report_received(result.period, chief.village.name, echoes, _notes(result))
+    if isinstance(result, RegisterResult):
+        return replies.already_registered(chief.village.name)
     return replies.help_card(report_example(catalogue))
 
 

@@ -1,26 +1,36 @@
 """Verbs of the outbox: queue an SMS, send it (at most once), record what the provider says of it.
 
-Sending, step by step (`send_message`):
-1. claim the row: one `UPDATE` moves it from pending (and due) to `sending` and counts the attempt, and is
-   committed before any call to the provider;
-2. call the gateway backend;
-3. record the outcome: `sent` with the provider's id and cost; a temporary error (5xx, 429, timeout,
-   connection) puts it back to `pending` after a growing delay (`SMS_RETRY_DELAY_SECONDS` × 2^(attempt-1),
+Sending, step by step (`send_due` for a chunk of messages, `send_message` for one by its id):
+1. claim: one `UPDATE … RETURNING` moves the messages from pending (and due) to `sending` and counts their
+   attempt, and is committed before any call to the provider;
+2. call the gateway backend, once per message;
+3. record the outcomes: the accepted messages `sent` with the provider's ids and costs, in one `UPDATE`,
+   then one look for delivery reports that outran them; a temporary error (5xx, 429, timeout, connection)
+   puts its message back to `pending` after a growing delay (`SMS_RETRY_DELAY_SECONDS` × 2^(attempt-1),
    capped at `SMS_RETRY_MAX_DELAY_SECONDS`), and `dead` once `SMS_MAX_SEND_ATTEMPTS` are spent; a refusal
    is final (`failed`).
 
 Never twice: a message is only ever sent by the worker that moved it from pending to sending. If that
-worker dies between steps 1 and 3, the row stays `sending` and no task will send it again (they only claim
+worker dies between steps 1 and 3, its rows stay `sending` and no task will send them again (they only claim
 pending rows). Africa's Talking offers no way to ask whether it took a message we have no id for, so after
-`SMS_SENDING_GRACE_SECONDS` (longer than any provider call can last) the sweeper marks it `failed` with
-"unknown outcome" rather than resend it: a chief who misses one answer can write again; a duplicate
+`SMS_SENDING_GRACE_SECONDS` (longer than a chunk's provider calls can last) the sweeper marks them `failed`
+with "unknown outcome" rather than resend them: a chief who misses one answer can write again; a duplicate
 report confirmation, alert or reminder cannot be unsent. An official can resend it from the admin.
+
+Why chunks, and why small ones: each claim and each record is a commit that waits for the disk (about a
+millisecond), which is far more than a message costs the console backend; claimed and recorded ten at a
+time, a reply costs a tenth of that. The price: a worker killed in the middle of a chunk leaves all of it
+`sending`, the messages it sent (their ids unrecorded) as well as those it had not reached, and all are
+given up as "unknown outcome". So a chunk holds at most `SEND_CHUNK` messages, and only as many as the last
+chunk's pace says take `CHUNK_SECONDS` to send; a drain starts with one. Through a provider over the
+network (tens of milliseconds a message) that is one at a time: there a commit is nothing next to the call,
+and a killed worker leaves a single message in doubt, as before chunks.
 
 One trade-off is the brief's: a read timeout is retried, although the provider may have taken the message
 before it stopped answering. Connection errors and 5xx/429 answers are safe to retry.
 
 Queued, not one task per message: a committed message wakes a drain (`sms_gateway.tasks.drain_outbox`), which
-sends the due pending messages one after the other, each by the steps above (`send_due`). A retry after a
+sends the due pending messages a chunk after the other, each by the steps above (`send_due`). A retry after a
 temporary failure is queued for its own message, with its delay.
 """
 
@@ -28,33 +38,60 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
+from collections.abc import Sequence
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from sms_gateway.backends import SendError, StatusReport, get_backend
+from sms_gateway.backends import Accepted, Backend, SendError, StatusReport, get_backend
 from sms_gateway.models import DeliveryReport, InboxMessage, OutboxKind, OutboxMessage, OutboxStatus
 
 logger = logging.getLogger(__name__)
 
 UNKNOWN_OUTCOME = "unknown outcome: the worker stopped during the provider call; not resent"
 FINAL = frozenset({OutboxStatus.DELIVERED, OutboxStatus.FAILED, OutboxStatus.DEAD})
+# A drain claims at most this many messages at once: what a worker killed mid-chunk leaves in doubt.
+SEND_CHUNK = 10
+# ... and no more than the last chunk's pace says take this long to send: one at a time over a network.
+CHUNK_SECONDS = 0.005
 
 
 def queue_message(
     to: str, text: str, kind: str = OutboxKind.REPLY, in_reply_to: InboxMessage | None = None
 ) -> OutboxMessage:
     """Put an SMS in the outbox; its sending is queued when the surrounding transaction commits."""
-    if kind not in OutboxKind.values:
-        raise ValueError(f"Unknown outbox kind {kind!r}")
-    now = timezone.now()
-    message = OutboxMessage.objects.create(
-        to=to, text=text, kind=kind, in_reply_to=in_reply_to, next_attempt_at=now, queued_at=now
-    )
-    transaction.on_commit(queue_due)
+    (message,) = queue_messages([Outgoing(to, text, kind, in_reply_to)])
     return message
+
+
+class Outgoing(NamedTuple):
+    """An SMS to queue: to whom, what, why, and the inbound message it answers, if any."""
+
+    to: str
+    text: str
+    kind: str = OutboxKind.REPLY
+    in_reply_to: InboxMessage | None = None
+
+
+def queue_messages(outgoing: Sequence[Outgoing]) -> list[OutboxMessage]:
+    """Put SMS in the outbox with one INSERT; their sending is queued when the surrounding transaction commits."""
+    unknown = {o.kind for o in outgoing} - set(OutboxKind.values)
+    if unknown:
+        raise ValueError(f"Unknown outbox kind(s) {sorted(unknown)!r}")
+    now = timezone.now()
+    messages = OutboxMessage.objects.bulk_create(
+        OutboxMessage(
+            to=o.to, text=o.text, kind=o.kind, in_reply_to=o.in_reply_to, next_attempt_at=now, queued_at=now
+        )
+        for o in outgoing
+    )
+    if messages:
+        transaction.on_commit(queue_due)
+    return messages
 
 
 def queue_due() -> bool:
@@ -84,114 +121,164 @@ def retry_delay(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(seconds, settings.SMS_RETRY_MAX_DELAY_SECONDS))
 
 
+class Claimed(NamedTuple):
+    """A message this worker moved to `sending`, committed: no other worker will send it."""
+
+    id: int
+    to: str
+    text: str
+    attempts: int
+
+
 def send_message(outbox_id: int) -> str | None:
     """Send this message if pending and due, through the gateway backend; its new status, None if not due."""
     # A retry's countdown may fire a hair before `next_attempt_at`; a late one would wait for the sweeper.
     message = _claim(outbox_id, due=timezone.now() + dt.timedelta(seconds=1))
-    return None if message is None else _send(message)
+    if message is None:
+        return None
+    (status,) = _record([message], [_call(get_backend(), message)])
+    return status
 
 
 def send_due(limit: int) -> tuple[int, bool]:
-    """Send pending, due messages, oldest due first, until none is left or `limit` were tried; returns how
-    many were tried, and whether some may be left.
+    """Send pending, due messages, oldest due first, a chunk at a time, until none is left or `limit` were
+    tried; returns how many were tried, and whether some may be left.
 
-    The due ids are read a batch at a time, then each is claimed by its id (see `inbox.process_pending`);
-    what another worker claimed meanwhile is passed over.
+    The first chunk is one message; each next one as many as the last one's pace says take `CHUNK_SECONDS`
+    to send, at most `SEND_CHUNK` (see the module's docstring). What other workers claimed is passed over.
     """
-    tried = 0
+    backend = get_backend()
+    tried, size = 0, 1
     while tried < limit:
-        now = timezone.now()
-        due = OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
-        batch = list(due.order_by("next_attempt_at").values_list("pk", flat=True)[: limit - tried])
-        tried_before = tried
-        for outbox_id in batch:
-            message = _claim(outbox_id, due=now)
-            if message is not None:
-                _send(message)
-                tried += 1
-        if tried == tried_before:
+        chunk = _claim_due(min(size, limit - tried))
+        if not chunk:
             return tried, False  # nothing due, or only what other workers took
+        started = time.perf_counter()
+        outcomes = [_call(backend, message) for message in chunk]
+        size = _next_chunk_size(len(chunk), time.perf_counter() - started)
+        _record(chunk, outcomes)
+        tried += len(chunk)
     return tried, True
 
 
-def _claim(outbox_id: int, *, due: dt.datetime) -> OutboxMessage | None:
+def _next_chunk_size(sent: int, seconds: float) -> int:
+    """How many messages to claim next: what `CHUNK_SECONDS` of sending holds at this pace, 1 to `SEND_CHUNK`."""
+    return max(1, min(SEND_CHUNK, int(sent * CHUNK_SECONDS / max(seconds, 1e-9))))
+
+
+def _claim(outbox_id: int, *, due: dt.datetime) -> Claimed | None:
     """Move the message to `sending` if it is pending and due by `due`, and COMMIT; None when it is not.
 
     One statement, committed on its own (outside a transaction): a second worker's claim of the same row
     waits for this one and then finds it no longer pending.
     """
-    table = connection.ops.quote_name(OutboxMessage._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET status = %s, attempts = attempts + 1, updated_at = %s "  # noqa: S608 - the model's table
-            'WHERE id = %s AND status = %s AND next_attempt_at <= %s RETURNING "to", text, attempts',
+            f"UPDATE {_outbox_table()} SET status = %s, attempts = attempts + 1, updated_at = %s "  # noqa: S608 - the model's table
+            'WHERE id = %s AND status = %s AND next_attempt_at <= %s RETURNING id, "to", text, attempts',
             [OutboxStatus.SENDING, timezone.now(), outbox_id, OutboxStatus.PENDING, due],
         )
         row = cursor.fetchone()
-    if row is None:
-        return None
     # Committed: from here on, whatever happens to this worker, no other will send this row.
-    to, text, attempts = row
-    return OutboxMessage(pk=outbox_id, to=to, text=text, attempts=attempts, status=OutboxStatus.SENDING)
+    return None if row is None else Claimed(*row)
 
 
-def _send(message: OutboxMessage) -> str:
-    """Send a message this worker claimed and record the outcome; returns its new status."""
-    outbox_id = message.pk
+def _claim_due(size: int) -> list[Claimed]:
+    """Move up to `size` pending, due messages to `sending`, oldest due first, and COMMIT; in one statement.
+
+    `FOR UPDATE SKIP LOCKED`: a drain passes over the rows another one is claiming, rather than wait for them
+    and claim them again.
+    """
+    table = _outbox_table()
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, attempts = attempts + 1, updated_at = %s WHERE id IN ("  # noqa: S608 - the model's table
+            f"SELECT id FROM {table} WHERE status = %s AND next_attempt_at <= %s "
+            "ORDER BY next_attempt_at LIMIT %s FOR UPDATE SKIP LOCKED) "
+            'RETURNING id, "to", text, attempts, next_attempt_at',
+            [OutboxStatus.SENDING, now, OutboxStatus.PENDING, now, size],
+        )
+        rows = cursor.fetchall()
+    # Committed, as in `_claim`. RETURNING keeps no order: sent oldest due first all the same.
+    rows.sort(key=lambda row: (row[4], row[0]))
+    return [Claimed(*row[:4]) for row in rows]
+
+
+def _outbox_table() -> str:
+    return connection.ops.quote_name(OutboxMessage._meta.db_table)
+
+
+def _call(backend: Backend, message: Claimed) -> Accepted | Exception:
+    """Hand a claimed message to the provider: what it answered, or why it did not take it."""
     try:
-        accepted = get_backend().send(message.to, message.text)
+        return backend.send(message.to, message.text)
     except SendError as exc:
-        return _record_failure(message, exc)
+        return exc
     except Exception as exc:
         # A bug or an unforeseen answer: nobody knows whether the provider took it, so it is not retried.
-        logger.exception("Sending outbox message %s failed unexpectedly", outbox_id)
-        return _record_failure(message, exc)
-
-    # The provider's id is committed first: a delivery report coming after that finds the message; one
-    # that came before was kept unmatched, and is applied here.
-    OutboxMessage.objects.filter(pk=outbox_id).update(
-        status=OutboxStatus.SENT,
-        provider_message_id=accepted.provider_message_id,
-        cost=accepted.cost,
-        provider_status=accepted.status,
-        last_error="",
-        sent_at=timezone.now(),
-        updated_at=timezone.now(),
-    )
-    _apply_early_reports(outbox_id, accepted.provider_message_id)
-    return OutboxStatus.SENT
+        logger.exception("Sending outbox message %s failed unexpectedly", message.id)
+        return exc
 
 
-def _record_failure(message: OutboxMessage, exc: Exception) -> str:
+def _record(messages: Sequence[Claimed], outcomes: Sequence[Accepted | Exception]) -> list[str]:
+    """Record what the provider said of each message; returns their new statuses, in order."""
+    accepted = {m.id: o for m, o in zip(messages, outcomes, strict=True) if isinstance(o, Accepted)}
+    if accepted:
+        _record_sent(accepted)
+    return [
+        OutboxStatus.SENT if isinstance(outcome, Accepted) else _record_failure(message, outcome)
+        for message, outcome in zip(messages, outcomes, strict=True)
+    ]
+
+
+def _record_sent(accepted: dict[int, Accepted]) -> None:
+    """Mark these messages `sent` with the provider's ids and costs: one UPDATE, committed before the look
+    for delivery reports that outran them (a report coming after the commit finds its message)."""
+    now = timezone.now()
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(accepted))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_outbox_table()} AS m SET status = %s, provider_message_id = v.provider_message_id, "  # noqa: S608 - the model's table
+            "cost = v.cost, provider_status = v.provider_status, last_error = '', sent_at = %s, updated_at = %s "
+            f"FROM (VALUES {values}) AS v (id, provider_message_id, cost, provider_status) WHERE m.id = v.id",
+            [OutboxStatus.SENT, now, now]
+            + [value for pk, a in accepted.items() for value in (pk, a.provider_message_id, a.cost, a.status)],
+        )
+    _apply_early_reports({a.provider_message_id: pk for pk, a in accepted.items()})
+
+
+def _record_failure(message: Claimed, exc: Exception) -> str:
     error = f"{type(exc).__name__}: {exc}"[:2000]
     retryable = isinstance(exc, SendError) and exc.retryable
     if retryable and message.attempts < settings.SMS_MAX_SEND_ATTEMPTS:
         delay = retry_delay(message.attempts)
         now = timezone.now()
-        OutboxMessage.objects.filter(pk=message.pk).update(
+        OutboxMessage.objects.filter(pk=message.id).update(
             status=OutboxStatus.PENDING,
             next_attempt_at=now + delay,
             queued_at=now,
             last_error=error,
             updated_at=now,
         )
-        logger.warning("Outbox message %s: %s; retry in %s", message.pk, error, delay)
-        transaction.on_commit(lambda: queue_sending(message.pk, countdown=delay.total_seconds()))
+        logger.warning("Outbox message %s: %s; retry in %s", message.id, error, delay)
+        transaction.on_commit(lambda: queue_sending(message.id, countdown=delay.total_seconds()))
         return OutboxStatus.PENDING
     status = OutboxStatus.DEAD if retryable else OutboxStatus.FAILED
-    OutboxMessage.objects.filter(pk=message.pk).update(status=status, last_error=error, updated_at=timezone.now())
-    logger.error("Outbox message %s is %s after %d attempt(s): %s", message.pk, status, message.attempts, error)
+    OutboxMessage.objects.filter(pk=message.id).update(status=status, last_error=error, updated_at=timezone.now())
+    logger.error("Outbox message %s is %s after %d attempt(s): %s", message.id, status, message.attempts, error)
     return status
 
 
-def _apply_early_reports(outbox_id: int, provider_message_id: str) -> None:
-    # A delivery report can outrun the recording of the send; it was kept unmatched and is applied now.
-    early = DeliveryReport.objects.filter(provider_id=provider_message_id, outbox__isnull=True).order_by("pk")
-    for report in early:  # almost always none: then no transaction at all
+def _apply_early_reports(sent: dict[str, int]) -> None:
+    """Apply the delivery reports that outran the recording of these sends (by provider id): they were kept
+    unmatched. One query for the chunk, which almost always finds none: then no transaction at all."""
+    early = DeliveryReport.objects.filter(provider_id__in=sent, outbox__isnull=True).order_by("pk")
+    for report in early:
         with transaction.atomic():
-            report.outbox_id = outbox_id
+            report.outbox_id = sent[report.provider_id]
             report.save(update_fields=["outbox"])
-            _apply_outcome(outbox_id, report.status, report.outcome or None)
+            _apply_outcome(report.outbox_id, report.status, report.outcome or None)
 
 
 def record_delivery_report(report: StatusReport) -> DeliveryReport:

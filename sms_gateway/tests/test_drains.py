@@ -7,13 +7,19 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import random
+import threading
 
 import pytest
-from django.db import DatabaseError, connection
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from evillage.models import Report
+from evillage.layers import refresh_layers, refresh_pending
+from evillage.models import Chief, ChiefStatus, OfficialContact, PendingLayerRefresh, Report, ReportValue
+from evillage.tests.test_layers import grow_world
+from evillage.tests.test_layers_delta import assert_layers_are_a_full_rebuild
+from geo.models import Village
 from sms_gateway import tasks
 from sms_gateway.backends import Inbound
 from sms_gateway.inbox import process_pending, record_inbound
@@ -69,16 +75,18 @@ def test_a_drain_hands_over_after_its_batch(world):
 
 
 @pytest.mark.django_db
-def test_a_message_whose_transaction_fails_outside_handling_does_not_stop_the_others(world, monkeypatch):
+def test_a_message_whose_transaction_fails_outside_handling_does_not_stop_the_others(world):
     stuck, *others = [arrive("AIDE") for _ in range(3)]
-    save = InboxMessage.save
-
-    def failing_save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self.pk == stuck.pk:
-            raise DatabaseError("disk full")
-        return save(self, *args, **kwargs)
-
-    monkeypatch.setattr(InboxMessage, "save", failing_save)
+    with connection.cursor() as cursor:  # the database refuses to mark that one done (rolled back with the test)
+        cursor.execute(
+            "CREATE FUNCTION pg_temp.refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF NEW.id = {stuck.pk} AND NEW.status = 'done' THEN RAISE EXCEPTION 'disk full'; END IF; "
+            "RETURN NEW; END $$"
+        )
+        cursor.execute(
+            "CREATE TRIGGER refuse BEFORE UPDATE ON sms_gateway_inboxmessage "
+            "FOR EACH ROW EXECUTE FUNCTION pg_temp.refuse()"
+        )
 
     assert process_pending(10) == (2, False)
 
@@ -119,3 +127,120 @@ def test_a_queued_reply_wakes_the_outbox_drain_which_sends_what_is_due(fake_prov
     assert OutboxMessage.objects.get(pk=later.pk).status == OutboxStatus.PENDING  # not due yet
     assert send_due(10) == (0, False)
     assert len(fake_provider.requests) == 2
+
+
+# Batches: what can be is handled together, the rest one at a time ----------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_batch_handles_what_it_can_together_and_the_rest_one_at_a_time_each_answered_once(world):
+    OfficialContact.objects.create(area=world.kozah, name="Préfet", phone="+22890999999")
+    refresh_layers()
+    tchare, bassar, stranger = "+22870112233", "+22899112233", "+22893555555"
+    messages = [
+        arrive("RAP EAU 1 RES 2"),  # together
+        arrive("RAP EAU 0", tchare),  # together
+        arrive("RAP EAU 0 RES 1"),  # the same village again: after the first, on its own
+        arrive("RAP EAU 1 POP 900", bassar),  # POP: on its own
+        arrive("GPS 9.52 1.12"),  # on its own
+        arrive("ALERTE forage en panne", tchare),  # on its own
+        arrive("RAP EAU 7"),  # an error: together
+        arrive("AIDE", bassar),  # together
+        arrive("RAP EAU 1", stranger),  # an unknown number: on its own
+    ]
+
+    assert process_pending(50) == (len(messages), False)
+
+    assert set(InboxMessage.objects.values_list("status", flat=True)) == {InboxStatus.DONE}
+    answers = OutboxMessage.objects.filter(kind__in=[OutboxKind.REPLY, OutboxKind.HINT])
+    assert sorted(answers.values_list("in_reply_to", flat=True)) == [m.pk for m in messages]
+    assert OutboxMessage.objects.filter(kind=OutboxKind.ALERT).count() == 1
+    lama = ReportValue.objects.filter(village=world.villages["lama"], is_current=True)
+    assert {v.indicator.key: v.value for v in lama} == {"water": 0, "network": 1}  # the later report won
+    assert Report.objects.filter(village=world.villages["lama"]).count() == 2
+    assert Village.objects.get(pk=world.villages["bassar"].pk).population == 900
+    refresh_pending()  # the recounts of the POP and of the village moved by its GPS
+    assert_layers_are_a_full_rebuild()
+
+
+@pytest.mark.django_db
+def test_a_batch_that_fails_is_handled_again_one_message_at_a_time(world):
+    fine, refused = arrive("RAP EAU 1"), arrive("RAP EAU 0", "+22870112233")
+    with connection.cursor() as cursor:  # the database refuses tchare's reports (rolled back with the test)
+        cursor.execute(
+            "CREATE FUNCTION pg_temp.refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF NEW.village_id = {world.villages['tchare'].pk} THEN RAISE EXCEPTION 'disk full'; END IF; "
+            "RETURN NEW; END $$"
+        )
+        cursor.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON evillage_report FOR EACH ROW EXECUTE FUNCTION pg_temp.refuse()"
+        )
+
+    assert process_pending(50) == (2, False)
+
+    fine.refresh_from_db()
+    refused.refresh_from_db()
+    assert fine.status == InboxStatus.DONE and OutboxMessage.objects.filter(in_reply_to=fine).count() == 1
+    assert refused.status == InboxStatus.FAILED and "disk full" in refused.error
+    assert not OutboxMessage.objects.filter(in_reply_to=refused).exists()
+    assert list(Report.objects.values_list("village_id", flat=True)) == [world.villages["lama"].pk]
+
+
+@pytest.mark.django_db
+def test_a_batch_of_reports_takes_a_fixed_number_of_queries_and_one_more_per_report(world):
+    chiefs = [c for c in grow_world(world, random.Random(1), villages=24) if c.status == ChiefStatus.ACTIVE]
+    refresh_layers()
+    arrive("AIDE")  # warms the catalogue cache, as a worker's first message does
+    process_pending(5)
+
+    def queries_for(batch: list[Chief]) -> int:
+        for chief in batch:
+            arrive("RAP EAU 1 ELEC 0 RES 2", chief.phone)
+        with CaptureQueriesContext(connection) as queries:
+            assert process_pending(50) == (len(batch), False)
+        return len(queries)
+
+    few, many = queries_for(chiefs[:4]), queries_for(chiefs[4:16])
+    # The claim, chiefs, indicators, village locks, reports, layer locks, values (2), replies, done, the next
+    # look for work, and the savepoints of this test's transaction: then one statement per report, its
+    # difference to the layers (`apply_report`).
+    assert few <= 16 + 4
+    assert many - few == 12 - 4
+    assert not PendingLayerRefresh.objects.exists()
+    assert_layers_are_a_full_rebuild()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_drains_sharing_a_backlog_of_batches_never_deadlock(world, caplog):
+    chiefs = [c for c in grow_world(world, random.Random(2), villages=40) if c.status == ChiefStatus.ACTIVE]
+    refresh_layers()
+    rng = random.Random(2)
+    for _ in range(3):  # every chief reports three times, in a shuffled order
+        for chief in rng.sample(chiefs, len(chiefs)):
+            arrive(f"RAP EAU {rng.randint(0, 1)} RES {rng.randint(0, 2)}", chief.phone)
+    start = threading.Barrier(3)
+    failures: list[BaseException] = []
+
+    def drain() -> None:
+        try:
+            start.wait()
+            while process_pending(10)[1]:
+                pass
+        except BaseException as error:  # reported by the test below
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=drain) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert failures == []
+    # A deadlock would not lose anything (the batch is handled again one at a time), but it would say so.
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []
+    assert set(InboxMessage.objects.values_list("status", flat=True)) == {InboxStatus.DONE}
+    assert Report.objects.count() == 3 * len(chiefs)
+    assert not PendingLayerRefresh.objects.exists()
+    assert_layers_are_a_full_rebuild()

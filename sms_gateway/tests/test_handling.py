@@ -9,7 +9,7 @@ import pytest
 
 from evillage.models import Alert, CandidateStatus, Chief, ChiefStatus, LocationCandidate, OfficialContact, ReportValue
 from sms_gateway.backends import Inbound
-from sms_gateway.inbox import process_message, record_inbound
+from sms_gateway.inbox import HANDLING_BATCH, process_message, process_pending, record_inbound
 from sms_gateway.models import InboxMessage, InboxStatus, OutboxKind, OutboxMessage, QuarantinedNumber
 from sms_gateway.replies import septets
 
@@ -18,13 +18,26 @@ SENT = dt.datetime(2026, 11, 15, 9, 30, tzinfo=dt.UTC)
 _ids = itertools.count(1)
 
 
+_in_a_batch = {"yes": False}
+
+
+@pytest.fixture(autouse=True, params=[False, True], ids=["alone", "in-a-batch"])
+def in_a_batch(request, monkeypatch):  # type: ignore[no-untyped-def]
+    """Every test twice: the message processed by its id (a re-delivered task), and claimed by a drain, where
+    what can be is handled together with the rest of its batch (`handling.handle_batch`)."""
+    monkeypatch.setitem(_in_a_batch, "yes", request.param)
+
+
 def receive(sender: str, text: str, when: dt.datetime = SENT) -> InboxMessage:
     """A message in through the inbox verb, then processed as a worker would."""
     message = record_inbound(
         Inbound(provider_id=f"at-{next(_ids)}", sender=sender, recipient="21512", text=text, provider_date=when)
     )
     assert message is not None
-    assert process_message(message.pk)
+    if _in_a_batch["yes"]:
+        assert process_pending(HANDLING_BATCH) == (1, False)
+    else:
+        assert process_message(message.pk)
     message.refresh_from_db()
     return message
 
