@@ -49,16 +49,23 @@ def to_gsm7(text: str) -> str:
         text = text.replace(spaced, "«")
     for spaced in (" »", "\u00a0»", "\u202f»"):
         text = text.replace(spaced, "»")
-    out = []
-    for char in text:
-        char = _REPLACEMENTS.get(char, char)
-        if len(char) > 1:
-            out.append(char)
-            continue
-        stripped = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
-        for c in stripped:
-            out.append(c if c in _BASIC and ord(c) < 128 else ("?" if c not in _EXTENSION else c))
-    return "".join(out)
+    return text.translate(_GSM7)
+
+
+class _Gsm7Table(dict[int, str]):
+    """`str.translate`'s table, filled a character at a time as they are met: every reply is rendered through
+    it, and working each character out again (a Unicode decomposition) took most of a reply's time."""
+
+    def __missing__(self, code: int) -> str:
+        char = _REPLACEMENTS.get(chr(code), chr(code))
+        if len(char) == 1:
+            stripped = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+            char = "".join(c if c in _BASIC and ord(c) < 128 else ("?" if c not in _EXTENSION else c) for c in stripped)
+        self[code] = char
+        return char
+
+
+_GSM7 = _Gsm7Table()
 
 
 def septets(text: str) -> int:
