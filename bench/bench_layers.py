@@ -28,10 +28,10 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
-from evillage import layers, tasks
+from evillage import services, tasks
 from evillage.layers import (
     FULL_REBUILD_WORK_MEM,
-    apply_report,
+    apply_reports,
     layer_periods,
     refresh_for_village,
     refresh_layers,
@@ -207,7 +207,7 @@ def raw_query_seconds() -> tuple[int, float]:
 
 
 def incremental(samples: int) -> dict[str, Any]:
-    """Record one report, timing the difference it applies to the layers (`apply_report`, inside
+    """Record one report, timing the difference it applies to the layers (`apply_reports`, inside
     `record_report`) and the whole `record_report`; `samples` times, villages drawn at random. Then the
     recount a report falls back to (`refresh_for_village`), on a few of the same villages."""
     rng = random.Random(SEED)
@@ -217,16 +217,16 @@ def incremental(samples: int) -> dict[str, Any]:
     differences: list[float] = []
     applied: list[bool] = []
 
-    def timed_apply(*args: Any, **kwargs: Any) -> bool:
-        done, seconds = timed(apply_report, *args, **kwargs)
+    def timed_apply(*args: Any, **kwargs: Any) -> list[int]:
+        recounted, seconds = timed(apply_reports, *args, **kwargs)
         differences.append(seconds * 1000)
-        applied.append(done)
-        return done
+        applied.append(not recounted)
+        return recounted
 
     chiefs = list(Chief.objects.filter(pk__in=rng.sample(chief_ids, samples)).select_related("village"))
     # A fallback's debounced task is not published: the recount is timed by hand below.
     with mock.patch.object(tasks, "schedule_layer_refresh", lambda: None):
-        with mock.patch.object(layers, "apply_report", timed_apply):
+        with mock.patch.object(services, "apply_reports", timed_apply):
             reports = []
             for chief in chiefs:
                 values = {"water": rng.random() < 0.5, "network": rng.choice([0, 1, 2])}

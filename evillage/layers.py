@@ -32,12 +32,13 @@ The ledger
   exactly where it was added, never below zero.
 
 Refreshing
-- A report changes the layers by a difference, in its own transaction (`apply_report`, called by
-  `record_report` before the values are superseded): its village's previous current values of the month
+- A report changes the layers by a difference, in its own transaction (`apply_reports`, called by
+  `record_reports` before the values are superseded): its village's previous current values of the month
   against the new ones give + or − on the counters of the canton, commune, prefecture, region and nation rows
   of those indicators (shares recomputed from the counters in the same UPDATE), and an upsert of the
-  village's states — one statement, rows locked in id order so that concurrent reports never deadlock and
-  `x = x + delta` never loses one. Done with the report's transaction, it is done exactly once.
+  village's states. A batch of reports (a drain's) is one statement: differences summed per row, every row
+  locked in id order, so that concurrent batches never deadlock and `x = x + delta` never loses one. Done
+  with the reports' transaction, it is done exactly once.
 - When a report is not a plain difference — its village's ledger row differs from the registry (a `POP`
   that changes the population, a chief appointed since, a village moved), the month is not laid out yet, or a
   rebuild holds the lock — `mark_dirty(village, period)` records the key in the report's transaction and, on
@@ -341,108 +342,139 @@ nation AS (
 SELECT (SELECT count(*) FROM rewritten) + (SELECT count(*) FROM nation)
 """  # noqa: S608 - assembled from this module's constants, never from input
 
-# One report's difference (`apply_report`), run as the function `evillage_apply_report` that migration 0008
-# creates from this text (a change here needs a migration replacing it: a test compares the two).
-# `counted` is the village's ledger row, if the registry still agrees with it (else nothing is applied and
-# the village is recounted); `changes` pairs, per active indicator of the report, the value current until now
-# (with whether its report was on time) with the new one.
-_APPLY_REPORT = f"""
+# Reports' differences (`apply_reports`), run as the function `evillage_apply_reports` that migration 0009
+# creates from this text (a change here needs a migration replacing it: a test compares the two). The
+# reports are of different villages. `counted` holds each village's ledger row, if the registry still agrees
+# with it (else nothing of its report is applied and the village is recounted); `changes` pairs, per report
+# and active indicator, the value current until now (with whether its report was on time) with the new one;
+# `targets` puts each change on the rows of the village's areas and the nation. A report is applied only if
+# every one of its rows is there (`complete`); the applied changes are summed per row, so that a row shared
+# by many reports (the nation's, at least) is written once, its rows all locked first in id order.
+_APPLY_REPORTS = f"""
 WITH lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock_shared(%(lock)s) AS held),
+reports AS MATERIALIZED (
+    SELECT * FROM unnest(%(villages)s::bigint[], %(periods)s::varchar[], %(populations)s::bigint[],
+                         %(deadlines)s::timestamptz[], %(on_times)s::boolean[], %(months)s::int[],
+                         %(stales)s::boolean[], %(in_states)s::boolean[])
+        WITH ORDINALITY AS r(village_id, period, population, deadline, on_time, months, stale, in_states, n)
+),
 counted AS MATERIALIZED (
     SELECT m.* FROM evillage_countedvillage m
-    JOIN ({_COUNTED_NOW.format(population="%(population)s::bigint, v.population", scope="v.id = %(village)s")}) n
+    JOIN ({
+    _COUNTED_NOW.format(
+        population="(SELECT r.population FROM reports r WHERE r.village_id = v.id), v.population",
+        scope="v.id = ANY(%(villages)s::bigint[])",
+    )
+}) n
       ON n.village_id = m.village_id
     WHERE (SELECT held FROM lock)
       AND (m.expected, m.population, m.canton_id, m.commune_id, m.prefecture_id, m.region_id)
           IS NOT DISTINCT FROM (n.expected, n.population, n.canton_id, n.commune_id, n.prefecture_id, n.region_id)
 ),
 changes AS MATERIALIZED (
-    SELECT i.id AS indicator_id, i.kind, i.scale_max, o.value AS old_value, o.on_time AS old_on_time,
-           n.value AS new_value
-    FROM unnest(%(indicators)s::bigint[], %(values)s::int[]) AS n(indicator_id, value)
-    JOIN evillage_indicator i ON i.id = n.indicator_id AND i.is_active
+    SELECT r.n, r.village_id, r.period, i.id AS indicator_id, i.kind, i.scale_max, o.value AS old_value,
+           o.on_time AS old_on_time, p.value AS new_value
+    FROM unnest(%(pair_reports)s::bigint[], %(pair_indicators)s::bigint[], %(pair_values)s::int[])
+        AS p(n, indicator_id, value)
+    JOIN reports r ON r.n = p.n
+    JOIN evillage_indicator i ON i.id = p.indicator_id AND i.is_active
     LEFT JOIN LATERAL (
-        SELECT rv.value, r.received_at < %(deadline)s AS on_time
-        FROM evillage_reportvalue rv JOIN evillage_report r ON r.id = rv.report_id
-        WHERE rv.village_id = %(village)s AND rv.period = %(period)s AND rv.indicator_id = i.id AND rv.is_current
+        SELECT rv.value, rep.received_at < r.deadline AS on_time
+        FROM evillage_reportvalue rv JOIN evillage_report rep ON rep.id = rv.report_id
+        WHERE rv.village_id = r.village_id AND rv.period = r.period AND rv.indicator_id = i.id AND rv.is_current
     ) o ON TRUE
 ),
-deltas AS MATERIALIZED (
-    SELECT c.indicator_id, c.kind, c.old_value, c.new_value, d.reporting, d.served, d.on_time,
-           d.reporting * m.population AS pop_reporting, d.served * m.population AS pop_served
+targets AS MATERIALIZED (
+    SELECT c.n, c.indicator_id, c.kind, c.old_value, c.new_value, d.reporting, d.served, d.on_time,
+           d.reporting * m.population AS pop_reporting, d.served * m.population AS pop_served, x.id AS row_id
     FROM changes c
-    CROSS JOIN counted m
+    JOIN reports r ON r.n = c.n
+    JOIN counted m ON m.village_id = c.village_id
     CROSS JOIN LATERAL (
         SELECT 1 - (c.old_value IS NOT NULL)::int AS reporting,
                (CASE WHEN c.kind = 'scale' THEN c.new_value = c.scale_max ELSE c.new_value >= 1 END)::int
                - COALESCE((CASE WHEN c.kind = 'scale' THEN c.old_value = c.scale_max
                                 ELSE c.old_value >= 1 END)::int, 0) AS served,
-               %(on_time)s::int - COALESCE(c.old_on_time::int, 0) AS on_time
+               r.on_time::int - COALESCE(c.old_on_time::int, 0) AS on_time
     ) d
-    WHERE m.expected AND m.prefecture_id IS NOT NULL
-),
-targets AS MATERIALIZED (
-    SELECT t.area_id FROM counted m
-    CROSS JOIN LATERAL unnest(ARRAY[m.canton_id, m.commune_id, m.prefecture_id, m.region_id]) AS t(area_id)
-    WHERE m.expected AND t.area_id IS NOT NULL
-),
--- Locked in id order, before any is written: two reports sharing rows (the nation's, at least) queue on the
--- first of them instead of deadlocking.
-locked AS MATERIALIZED (
-    SELECT s.id, s.indicator_id FROM evillage_areastatistic s
-    WHERE s.id IN (
-        SELECT x.id FROM deltas d CROSS JOIN targets t CROSS JOIN LATERAL (
-            SELECT id FROM evillage_areastatistic
-            WHERE area_id = t.area_id AND indicator_id = d.indicator_id AND period = %(period)s) x
+    CROSS JOIN LATERAL unnest(ARRAY[m.canton_id, m.commune_id, m.prefecture_id, m.region_id, 0]) AS t(area_id)
+    LEFT JOIN LATERAL (
+        SELECT s.id FROM evillage_areastatistic s
+        WHERE t.area_id > 0 AND s.area_id = t.area_id AND s.indicator_id = c.indicator_id AND s.period = c.period
         UNION ALL
-        SELECT x.id FROM deltas d CROSS JOIN LATERAL (
-            SELECT id FROM evillage_areastatistic
-            WHERE area_id IS NULL AND indicator_id = d.indicator_id AND period = %(period)s) x)
+        SELECT s.id FROM evillage_areastatistic s
+        WHERE t.area_id = 0 AND s.area_id IS NULL AND s.indicator_id = c.indicator_id AND s.period = c.period
+    ) x ON TRUE
+    WHERE m.expected AND m.prefecture_id IS NOT NULL AND t.area_id IS NOT NULL
+),
+-- Every row there (the month laid out, every area with its rows), or nothing of the report is applied.
+complete AS MATERIALIZED (
+    SELECT r.n,
+           NOT EXISTS (SELECT 1 FROM targets t WHERE t.n = r.n AND t.row_id IS NULL)
+           AND (SELECT count(*) FROM evillage_areastatistic s JOIN evillage_indicator i
+                    ON i.id = s.indicator_id AND i.is_active
+                WHERE s.area_id IS NULL AND s.period = r.period)
+               = (SELECT count(*) FROM evillage_indicator WHERE is_active) AS ok
+    FROM reports r
+),
+applicable AS MATERIALIZED (
+    SELECT t.* FROM targets t JOIN complete c ON c.n = t.n AND c.ok
+),
+-- Locked in id order, before any is written: two batches sharing rows queue on the first of them instead
+-- of deadlocking.
+locked AS MATERIALIZED (
+    SELECT s.id FROM evillage_areastatistic s
+    WHERE s.id IN (SELECT row_id FROM applicable)
     ORDER BY s.id
     FOR UPDATE
 ),
--- Every row there (the month laid out, every area with its rows), or nothing is applied.
-complete AS MATERIALIZED (
-    SELECT (SELECT count(*) FROM locked) = (SELECT count(*) FROM deltas) * (1 + (SELECT count(*) FROM targets))
-       AND (SELECT count(*) FROM evillage_areastatistic s JOIN evillage_indicator i
-                ON i.id = s.indicator_id AND i.is_active
-            WHERE s.area_id IS NULL AND s.period = %(period)s)
-           = (SELECT count(*) FROM evillage_indicator WHERE is_active) AS ok
+sums AS MATERIALIZED (
+    SELECT row_id, sum(reporting) AS reporting, sum(served) AS served, sum(on_time) AS on_time,
+           sum(pop_reporting) AS pop_reporting, sum(pop_served) AS pop_served
+    FROM applicable GROUP BY row_id
+),
+-- How many villages more (or fewer) at each level of a scale, per row, where that moved.
+levels AS MATERIALIZED (
+    SELECT row_id, jsonb_object_agg(level, change) AS changes FROM (
+        SELECT a.row_id, v.level::text AS level, sum(v.change) AS change
+        FROM applicable a CROSS JOIN LATERAL (VALUES (a.old_value, -1), (a.new_value, 1)) AS v(level, change)
+        WHERE a.kind = 'scale' AND a.old_value IS DISTINCT FROM a.new_value AND v.level IS NOT NULL
+        GROUP BY a.row_id, v.level
+        HAVING sum(v.change) <> 0
+    ) g GROUP BY row_id
 ),
 applied AS (
     UPDATE evillage_areastatistic s SET
-        villages_reporting = s.villages_reporting + d.reporting,
-        villages_with_service = s.villages_with_service + d.served,
-        reports_on_time = s.reports_on_time + d.on_time,
-        population_reporting = s.population_reporting + d.pop_reporting,
-        population_with_service = s.population_with_service + d.pop_served,
-        share_villages = (s.villages_with_service + d.served)::float8 / NULLIF(s.villages_reporting + d.reporting, 0),
-        share_population = CASE WHEN s.villages_reporting + d.reporting > 0 THEN
-            (s.population_with_service + d.pop_served)::float8 / NULLIF(s.population_reporting + d.pop_reporting, 0)
+        villages_reporting = s.villages_reporting + u.reporting,
+        villages_with_service = s.villages_with_service + u.served,
+        reports_on_time = s.reports_on_time + u.on_time,
+        population_reporting = s.population_reporting + u.pop_reporting,
+        population_with_service = s.population_with_service + u.pop_served,
+        share_villages = (s.villages_with_service + u.served)::float8 / NULLIF(s.villages_reporting + u.reporting, 0),
+        share_population = CASE WHEN s.villages_reporting + u.reporting > 0 THEN
+            (s.population_with_service + u.pop_served)::float8 / NULLIF(s.population_reporting + u.pop_reporting, 0)
         END,
-        completeness = (s.villages_reporting + d.reporting)::float8 / NULLIF(s.villages_expected, 0),
-        timeliness = (s.reports_on_time + d.on_time)::float8 / NULLIF(s.villages_expected, 0),
-        distribution = CASE WHEN d.kind = 'scale' AND d.old_value IS DISTINCT FROM d.new_value THEN
-            s.distribution
-            || CASE WHEN d.old_value IS NULL THEN '{{}}'::jsonb ELSE jsonb_build_object(
-                   d.old_value::text, (s.distribution ->> d.old_value::text)::bigint - 1) END
-            || jsonb_build_object(d.new_value::text, (s.distribution ->> d.new_value::text)::bigint + 1)
-        ELSE s.distribution END,
+        completeness = (s.villages_reporting + u.reporting)::float8 / NULLIF(s.villages_expected, 0),
+        timeliness = (s.reports_on_time + u.on_time)::float8 / NULLIF(s.villages_expected, 0),
+        distribution = CASE WHEN g.changes IS NULL THEN s.distribution ELSE s.distribution || (
+            SELECT jsonb_object_agg(e.level, COALESCE((s.distribution ->> e.level)::bigint, 0) + e.change::bigint)
+            FROM jsonb_each_text(g.changes) AS e(level, change))
+        END,
         refreshed_at = %(stamp)s
-    FROM locked l JOIN deltas d ON d.indicator_id = l.indicator_id
-    WHERE s.id = l.id AND (SELECT ok FROM complete)
-      AND (d.reporting <> 0 OR d.served <> 0 OR d.on_time <> 0
-           OR (d.kind = 'scale' AND d.old_value IS DISTINCT FROM d.new_value))
+    FROM locked l JOIN sums u ON u.row_id = l.id LEFT JOIN levels g ON g.row_id = l.id
+    WHERE s.id = l.id
+      -- Villages trading places cancel out in the counts, not always in the population.
+      AND (u.reporting <> 0 OR u.served <> 0 OR u.on_time <> 0 OR u.pop_reporting <> 0 OR u.pop_served <> 0
+           OR g.changes IS NOT NULL)
     RETURNING 1
 ),
 states AS (
     INSERT INTO evillage_villagestate AS vs (
         village_id, indicator_id, value, period, staleness_months, is_stale, location, prefecture_id, refreshed_at)
-    SELECT v.id, c.indicator_id, c.new_value, %(period)s, %(months)s, %(stale)s, v.location, v.prefecture_id,
-           %(stamp)s
-    FROM changes c JOIN geo_village v ON v.id = %(village)s
-    WHERE %(in_states)s AND (SELECT held FROM lock)
-    ORDER BY c.indicator_id
+    SELECT v.id, c.indicator_id, c.new_value, r.period, r.months, r.stale, v.location, v.prefecture_id, %(stamp)s
+    FROM changes c JOIN reports r ON r.n = c.n JOIN geo_village v ON v.id = r.village_id
+    WHERE r.in_states AND (SELECT held FROM lock)
+    ORDER BY v.id, c.indicator_id
     ON CONFLICT (village_id, indicator_id) DO UPDATE SET
         value = EXCLUDED.value, period = EXCLUDED.period, staleness_months = EXCLUDED.staleness_months,
         is_stale = EXCLUDED.is_stale, location = EXCLUDED.location, prefecture_id = EXCLUDED.prefecture_id,
@@ -454,8 +486,10 @@ states AS (
                             EXCLUDED.location, EXCLUDED.prefecture_id)
     RETURNING 1
 )
-SELECT (SELECT held FROM lock), EXISTS (SELECT 1 FROM counted), (SELECT ok FROM complete),
+SELECT r.village_id, r.period, EXISTS (SELECT 1 FROM counted m WHERE m.village_id = r.village_id), c.ok,
        (SELECT count(*) FROM applied), (SELECT count(*) FROM states)
+FROM reports r JOIN complete c ON c.n = r.n
+ORDER BY r.n
 """  # noqa: S608 - assembled from this module's constants, never from input
 
 _VILLAGE_STATES = """
@@ -640,81 +674,56 @@ def refresh_layers(
     return summary
 
 
-def apply_report(report: Report, values: Mapping[int, int]) -> bool:
-    """Apply a report's difference to the layers, inside the transaction that records it, *before* its values
-    supersede the current ones (`values`: indicator id → value).
+def apply_reports(reports: Sequence[tuple[Report, Mapping[int, int]]]) -> list[int]:
+    """Apply reports' differences to the layers, inside the transaction that records them, *before* their values
+    supersede the current ones (`values`: indicator id → value); the reports are of different villages.
 
-    One statement: the village's current values of the month against these give + or − on the rows of its
-    areas and the nation, counted as its ledger row says, and its states are upserted. Returns False when the
-    report is not a plain difference (the ledger row no longer matches the registry — a `POP` changing the
-    population, a chief appointed since, a village moved —, the month or an area's rows not laid out yet, a
-    rebuild running): the village and month are then left to the debounced recount (`mark_dirty`).
+    One statement: each village's current values of the month against the new ones give + or − on the rows
+    of its areas and the nation, counted as its ledger row says, summed per row; the villages' states are
+    upserted. Returns the villages whose report is not a plain difference (the ledger row no longer matches
+    the registry — a `POP` changing the population, a chief appointed since, a village moved —, the month or
+    an area's rows not laid out yet, a rebuild running): those villages and months are left to the debounced
+    recount (`mark_dirty`).
     """
-    period = report.period
-    month_deadline = deadline(period)
-    current = period_of_moment(timezone.now())
-    months = month_index(current) - month_index(period)
-    indicators = sorted(values)
+    if not reports:
+        return []
+    now = timezone.now()
+    current = period_of_moment(now)
+    deadlines = [deadline(report.period) for report, _values in reports]
+    months = [month_index(current) - month_index(report.period) for report, _values in reports]
+    pairs = [
+        (n, indicator, int(value))
+        for n, (_report, values) in enumerate(reports, 1)
+        for indicator, value in values.items()
+    ]
     with connection.cursor() as cursor:
-        # `_APPLY_REPORT` as a function (migration 0008), so that its plan is cached per connection.
+        # `_APPLY_REPORTS` as a function (migration 0009), so that its plan is cached per connection.
         cursor.execute(
-            "SELECT * FROM evillage_apply_report(%s, %s, %s, %s::bigint[], %s::int[], %s, %s, %s, %s, %s, %s, %s)",
+            "SELECT * FROM evillage_apply_reports(%s, %s::bigint[], %s::varchar[], %s::bigint[], %s::timestamptz[], "
+            "%s::boolean[], %s::int[], %s::boolean[], %s::boolean[], %s::bigint[], %s::bigint[], %s::int[], %s)",
             [
-                report.village_id,
-                period,
-                report.population,
-                indicators,
-                [int(values[i]) for i in indicators],
-                month_deadline,
-                report.received_at < month_deadline,
-                months,
-                months >= settings.LAYERS_STALE_AFTER_MONTHS,
-                period <= current,
-                timezone.now(),
                 LAYERS_LOCK,
+                [report.village_id for report, _values in reports],
+                [report.period for report, _values in reports],
+                [report.population for report, _values in reports],
+                deadlines,
+                [report.received_at < due for (report, _values), due in zip(reports, deadlines, strict=True)],
+                months,
+                [n >= settings.LAYERS_STALE_AFTER_MONTHS for n in months],
+                [report.period <= current for report, _values in reports],
+                [n for n, _indicator, _value in pairs],
+                [indicator for _n, indicator, _value in pairs],
+                [value for _n, _indicator, value in pairs],
+                now,
             ],
         )
-        _held, counted, complete, _rows, _states = cursor.fetchone()
-    if counted and complete:
-        return True
-    mark_dirty(report.village_id, period)
-    return False
-
-
-def apply_reports(reports: Sequence[tuple[Report, Mapping[int, int]]]) -> None:
-    """Apply several reports' differences (`apply_report`), of different villages, in the caller's transaction.
-
-    Every row of the layers any of them may touch is locked first, in one statement and in id order: each
-    report's own statement then finds its rows held, and two batches sharing rows (the nation's, at least)
-    queue on the first of them instead of deadlocking, which locking report by report would risk. Nothing is
-    locked while a rebuild holds the layers' lock: the reports then fall back to the recount, as one would.
-    """
-    if len(reports) > 1:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _LOCK_REPORTED_ROWS,
-                {
-                    "lock": LAYERS_LOCK,
-                    "villages": [report.village_id for report, _values in reports],
-                    "periods": sorted({report.period for report, _values in reports}),
-                },
-            )
-    for report, values in reports:
-        apply_report(report, values)
-
-
-_LOCK_REPORTED_ROWS = """
-WITH lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock_shared(%(lock)s) AS held)
-SELECT count(*) FROM (
-    SELECT s.id FROM evillage_areastatistic s
-    WHERE (SELECT held FROM lock) AND s.period = ANY(%(periods)s) AND (s.area_id IS NULL OR s.area_id IN (
-        SELECT t.area_id FROM evillage_countedvillage m
-        CROSS JOIN LATERAL unnest(ARRAY[m.canton_id, m.commune_id, m.prefecture_id, m.region_id]) AS t(area_id)
-        WHERE m.village_id = ANY(%(villages)s)))
-    ORDER BY s.id
-    FOR UPDATE
-) locked
-"""
+        outcomes = cursor.fetchall()
+    recounted = []
+    for village_id, period, counted, complete, _rows, _states in outcomes:
+        if not (counted and complete):
+            mark_dirty(village_id, period)
+            recounted.append(village_id)
+    return recounted
 
 
 def refresh_for_village(village_id: int, period: str, *, now: dt.datetime | None = None) -> None:

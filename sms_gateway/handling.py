@@ -137,8 +137,9 @@ def _e164(sender: str) -> str | None:
 def _chiefs_for(phones: Sequence[str]) -> dict[str, Chief]:
     """The active chief of each phone, else its pending registration; a retired chief is nobody."""
     chiefs = Chief.objects.filter(phone__in=phones, status__in=[ChiefStatus.ACTIVE, ChiefStatus.PENDING])
-    # The prefecture's name is needed, never its polygon: fetching the geometry would cost more than the rest.
-    chiefs = chiefs.select_related("village__prefecture").defer("village__prefecture__geom")
+    # Names and codes are needed, never the geometries: reading them would cost more than the rest (a GPS
+    # message reads its village again, locked).
+    chiefs = chiefs.select_related("village__prefecture").defer("village__location", "village__prefecture__geom")
     # The active chief last, so that it wins over a pending registration of the same phone.
     return {chief.phone: chief for chief in sorted(chiefs, key=lambda c: c.status == ChiefStatus.ACTIVE)}
 

@@ -1,4 +1,4 @@
-"""A report applied to the layers as a difference (`evillage.layers.apply_report`), and what falls back to a
+"""Reports applied to the layers as a difference (`evillage.layers.apply_reports`), and what falls back to a
 recount: the result always equals a full rebuild and the brute force."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.utils import timezone
 from evillage.layers import LAYERS_LOCK, refresh_for_village, refresh_layers, refresh_pending
 from evillage.models import AreaStatistic, Chief, ChiefStatus, CountedVillage, Indicator, PendingLayerRefresh
 from evillage.periods import period_of_moment, shift
-from evillage.services import record_report
+from evillage.services import ReportEntry, record_report, record_reports
 from evillage.tests.test_layers import (
     assert_same_statistics,
     brute_force,
@@ -85,6 +85,38 @@ def test_reports_applied_as_differences_agree_with_a_rebuild_and_the_brute_force
         record_report(chief, period=period, values=values, received_at=received(period, late=rng.random() < 0.3))
     assert not PendingLayerRefresh.objects.exists(), "every report is a plain difference"
     assert_layers_are_a_full_rebuild()
+
+
+@pytest.mark.parametrize("seed", [8, 2028])
+def test_reports_recorded_in_batches_agree_with_a_rebuild_and_the_brute_force(world, seed):
+    rng = random.Random(seed)
+    chiefs = [c for c in grow_world(world, rng) if c.status == ChiefStatus.ACTIVE]
+    indicators = list(Indicator.objects.all())
+    for period in MONTHS:  # every month laid out, and the ledger written
+        record_report(chiefs[0], period=period, values={"road": 1}, received_at=received(period))
+    refresh_layers()
+    PendingLayerRefresh.objects.all().delete()
+
+    # Batches of villages sharing areas (many rows are shared by several reports of one batch, whose changes
+    # may cancel out), superseding earlier batches partly or wholly, mostly in two months, the same values
+    # again now and then.
+    for _ in range(25):
+        batch = []
+        for chief in rng.sample(chiefs, rng.randint(1, 20)):
+            period = rng.choice(MONTHS[-2:] * 3 + MONTHS)
+            chosen = rng.sample(indicators, rng.randint(1, len(indicators)))
+            values = {i.key: rng.randint(0, i.scale_max) for i in chosen}
+            batch.append(ReportEntry(chief, period, values, received(period, late=rng.random() < 0.3)))
+        record_reports(batch)
+    assert not PendingLayerRefresh.objects.exists(), "every report is a plain difference"
+    assert_layers_are_a_full_rebuild()
+
+
+def test_one_village_twice_in_a_batch_is_refused(world):
+    lama = world.chiefs["lama"]
+    twice = [ReportEntry(lama, CURRENT, {"water": 1}, received(CURRENT))] * 2
+    with pytest.raises(ValueError, match="one report per village"):
+        record_reports(twice)
 
 
 def test_a_superseding_report_moves_the_counters_by_its_difference(world):
@@ -269,6 +301,6 @@ def test_the_function_in_the_database_is_the_statement_of_the_module():
 
     from evillage import layers
 
-    migration = importlib.import_module("evillage.migrations.0008_apply_report_function")
-    body = re.sub(r"%\((\w+)\)s", lambda m: "p_" + m.group(1), layers._APPLY_REPORT).strip()
-    assert body in migration.APPLY_REPORT
+    migration = importlib.import_module("evillage.migrations.0009_apply_reports_function")
+    body = re.sub(r"%\((\w+)\)s", lambda m: "p_" + m.group(1), layers._APPLY_REPORTS).strip()
+    assert body in migration.APPLY_REPORTS
