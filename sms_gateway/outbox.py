@@ -4,11 +4,11 @@ Sending, step by step (`send_due` for a chunk of messages, `send_message` for on
 1. claim: one `UPDATE … RETURNING` moves the messages from pending (and due) to `sending` and counts their
    attempt, and is committed before any call to the provider;
 2. call the gateway backend, once per message;
-3. record the outcomes: the accepted messages `sent` with the provider's ids and costs, in one `UPDATE`,
-   then one look for delivery reports that outran them; a temporary error (5xx, 429, timeout, connection)
-   puts its message back to `pending` after a growing delay (`SMS_RETRY_DELAY_SECONDS` × 2^(attempt-1),
-   capped at `SMS_RETRY_MAX_DELAY_SECONDS`), and `dead` once `SMS_MAX_SEND_ATTEMPTS` are spent; a refusal
-   is final (`failed`).
+3. record the outcomes: the accepted messages `sent` with the provider's ids and costs, in one statement
+   (which claims the next chunk), then one look for delivery reports that outran them; a temporary error
+   (5xx, 429, timeout, connection) puts its message back to `pending` after a growing delay
+   (`SMS_RETRY_DELAY_SECONDS` × 2^(attempt-1), capped at `SMS_RETRY_MAX_DELAY_SECONDS`), and `dead` once
+   `SMS_MAX_SEND_ATTEMPTS` are spent; a refusal is final (`failed`).
 
 Never twice: a message is only ever sent by the worker that moved it from pending to sending. If that
 worker dies between steps 1 and 3, its rows stay `sending` and no task will send them again (they only claim
@@ -17,14 +17,15 @@ pending rows). Africa's Talking offers no way to ask whether it took a message w
 with "unknown outcome" rather than resend them: a chief who misses one answer can write again; a duplicate
 report confirmation, alert or reminder cannot be unsent. An official can resend it from the admin.
 
-Why chunks, and why small ones: each claim and each record is a commit that waits for the disk (about a
-millisecond), which is far more than a message costs the console backend; claimed and recorded ten at a
-time, a reply costs a tenth of that. The price: a worker killed in the middle of a chunk leaves all of it
-`sending`, the messages it sent (their ids unrecorded) as well as those it had not reached, and all are
-given up as "unknown outcome". So a chunk holds at most `SEND_CHUNK` messages, and only as many as the last
-chunk's pace says take `CHUNK_SECONDS` to send; a drain starts with one. Through a provider over the
-network (tens of milliseconds a message) that is one at a time: there a commit is nothing next to the call,
-and a killed worker leaves a single message in doubt, as before chunks.
+Why chunks, and why small ones: a commit waits for the disk (a millisecond or more), far longer than a
+message takes through the console backend; a claim and a record for each message made a drain cost 3.5 ms a
+reply. So a drain claims its messages a chunk at a time, and records a chunk's sends in the statement that
+claims the next chunk: one commit for up to ten messages. The price: a worker killed in the middle of a chunk
+leaves all of it `sending`, the messages it sent (their ids unrecorded) as well as those it had not reached,
+and all are given up as "unknown outcome". So a chunk holds at most `SEND_CHUNK` messages, and only as many
+as the last chunk's pace says take `CHUNK_SECONDS` to send; a drain starts with one. Through a provider over
+the network (tens of milliseconds a message) that is one at a time: there a commit is nothing next to the
+call, and a killed worker leaves a single message in doubt, as before chunks.
 
 One trade-off is the brief's: a read timeout is retried, although the provider may have taken the message
 before it stopped answering. Connection errors and 5xx/429 answers are safe to retry.
@@ -52,7 +53,7 @@ from sms_gateway.models import DeliveryReport, InboxMessage, OutboxKind, OutboxM
 
 logger = logging.getLogger(__name__)
 
-UNKNOWN_OUTCOME = "unknown outcome: the worker stopped during the provider call; not resent"
+UNKNOWN_OUTCOME = "unknown outcome: the worker stopped while sending; not resent"
 FINAL = frozenset({OutboxStatus.DELIVERED, OutboxStatus.FAILED, OutboxStatus.DEAD})
 # A drain claims at most this many messages at once: what a worker killed mid-chunk leaves in doubt.
 SEND_CHUNK = 10
@@ -84,9 +85,7 @@ def queue_messages(outgoing: Sequence[Outgoing]) -> list[OutboxMessage]:
         raise ValueError(f"Unknown outbox kind(s) {sorted(unknown)!r}")
     now = timezone.now()
     messages = OutboxMessage.objects.bulk_create(
-        OutboxMessage(
-            to=o.to, text=o.text, kind=o.kind, in_reply_to=o.in_reply_to, next_attempt_at=now, queued_at=now
-        )
+        OutboxMessage(to=o.to, text=o.text, kind=o.kind, in_reply_to=o.in_reply_to, next_attempt_at=now, queued_at=now)
         for o in outgoing
     )
     if messages:
@@ -136,8 +135,11 @@ def send_message(outbox_id: int) -> str | None:
     message = _claim(outbox_id, due=timezone.now() + dt.timedelta(seconds=1))
     if message is None:
         return None
-    (status,) = _record([message], [_call(get_backend(), message)])
-    return status
+    outcome = _call(get_backend(), message)
+    if isinstance(outcome, Accepted):
+        _record_sent_and_claim({message.id: outcome}, 0)
+        return OutboxStatus.SENT
+    return _record_failure(message, outcome)
 
 
 def send_due(limit: int) -> tuple[int, bool]:
@@ -148,17 +150,21 @@ def send_due(limit: int) -> tuple[int, bool]:
     to send, at most `SEND_CHUNK` (see the module's docstring). What other workers claimed is passed over.
     """
     backend = get_backend()
-    tried, size = 0, 1
-    while tried < limit:
-        chunk = _claim_due(min(size, limit - tried))
-        if not chunk:
-            return tried, False  # nothing due, or only what other workers took
+    tried = 0
+    chunk = _record_sent_and_claim({}, min(1, limit))
+    while chunk:
         started = time.perf_counter()
         outcomes = [_call(backend, message) for message in chunk]
         size = _next_chunk_size(len(chunk), time.perf_counter() - started)
-        _record(chunk, outcomes)
         tried += len(chunk)
-    return tried, True
+        accepted: dict[int, Accepted] = {}
+        for message, outcome in zip(chunk, outcomes, strict=True):
+            if isinstance(outcome, Accepted):
+                accepted[message.id] = outcome
+            else:
+                _record_failure(message, outcome)
+        chunk = _record_sent_and_claim(accepted, min(size, limit - tried))
+    return tried, tried >= limit
 
 
 def _next_chunk_size(sent: int, seconds: float) -> int:
@@ -183,24 +189,53 @@ def _claim(outbox_id: int, *, due: dt.datetime) -> Claimed | None:
     return None if row is None else Claimed(*row)
 
 
-def _claim_due(size: int) -> list[Claimed]:
-    """Move up to `size` pending, due messages to `sending`, oldest due first, and COMMIT; in one statement.
+_RECORD_SENT_AND_CLAIM = """
+WITH sent AS (
+    UPDATE {table} AS m
+    SET status = %(sent)s, provider_message_id = a.provider_message_id, cost = a.cost,
+        provider_status = a.provider_status, last_error = '', sent_at = %(now)s, updated_at = %(now)s
+    FROM unnest(%(ids)s::bigint[], %(provider_ids)s::varchar[], %(costs)s::varchar[], %(statuses)s::varchar[])
+        AS a (id, provider_message_id, cost, provider_status)
+    WHERE m.id = a.id
+)
+UPDATE {table} SET status = %(sending)s, attempts = attempts + 1, updated_at = %(now)s
+WHERE id IN (
+    SELECT id FROM {table} WHERE status = %(pending)s AND next_attempt_at <= %(now)s
+    ORDER BY next_attempt_at LIMIT %(size)s FOR UPDATE SKIP LOCKED
+)
+RETURNING id, "to", text, attempts, next_attempt_at
+"""
 
-    `FOR UPDATE SKIP LOCKED`: a drain passes over the rows another one is claiming, rather than wait for them
-    and claim them again.
+
+def _record_sent_and_claim(accepted: dict[int, Accepted], size: int) -> list[Claimed]:
+    """Mark the accepted messages `sent` with the provider's ids and costs, and claim up to `size` pending,
+    due messages, oldest due first, in one statement: one commit, one wait for the disk, for both.
+
+    The claim is committed before any of its messages is sent, as in `_claim`; `FOR UPDATE SKIP LOCKED`
+    passes over the rows another drain is claiming, rather than wait for them and claim them again. The
+    delivery reports that outran the sends are looked for once the provider's ids are committed (a report
+    coming after that finds its message).
     """
-    table = _outbox_table()
-    now = timezone.now()
+    sends = accepted.values()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET status = %s, attempts = attempts + 1, updated_at = %s WHERE id IN ("  # noqa: S608 - the model's table
-            f"SELECT id FROM {table} WHERE status = %s AND next_attempt_at <= %s "
-            "ORDER BY next_attempt_at LIMIT %s FOR UPDATE SKIP LOCKED) "
-            'RETURNING id, "to", text, attempts, next_attempt_at',
-            [OutboxStatus.SENDING, now, OutboxStatus.PENDING, now, size],
+            _RECORD_SENT_AND_CLAIM.format(table=_outbox_table()),
+            {
+                "sent": OutboxStatus.SENT,
+                "sending": OutboxStatus.SENDING,
+                "pending": OutboxStatus.PENDING,
+                "now": timezone.now(),
+                "ids": list(accepted),
+                "provider_ids": [a.provider_message_id for a in sends],
+                "costs": [a.cost for a in sends],
+                "statuses": [a.status for a in sends],
+                "size": size,
+            },
         )
         rows = cursor.fetchall()
-    # Committed, as in `_claim`. RETURNING keeps no order: sent oldest due first all the same.
+    if accepted:
+        _apply_early_reports({a.provider_message_id: pk for pk, a in accepted.items()})
+    # RETURNING keeps no order: sent oldest due first all the same.
     rows.sort(key=lambda row: (row[4], row[0]))
     return [Claimed(*row[:4]) for row in rows]
 
@@ -219,33 +254,6 @@ def _call(backend: Backend, message: Claimed) -> Accepted | Exception:
         # A bug or an unforeseen answer: nobody knows whether the provider took it, so it is not retried.
         logger.exception("Sending outbox message %s failed unexpectedly", message.id)
         return exc
-
-
-def _record(messages: Sequence[Claimed], outcomes: Sequence[Accepted | Exception]) -> list[str]:
-    """Record what the provider said of each message; returns their new statuses, in order."""
-    accepted = {m.id: o for m, o in zip(messages, outcomes, strict=True) if isinstance(o, Accepted)}
-    if accepted:
-        _record_sent(accepted)
-    return [
-        OutboxStatus.SENT if isinstance(outcome, Accepted) else _record_failure(message, outcome)
-        for message, outcome in zip(messages, outcomes, strict=True)
-    ]
-
-
-def _record_sent(accepted: dict[int, Accepted]) -> None:
-    """Mark these messages `sent` with the provider's ids and costs: one UPDATE, committed before the look
-    for delivery reports that outran them (a report coming after the commit finds its message)."""
-    now = timezone.now()
-    values = ", ".join(["(%s, %s, %s, %s)"] * len(accepted))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {_outbox_table()} AS m SET status = %s, provider_message_id = v.provider_message_id, "  # noqa: S608 - the model's table
-            "cost = v.cost, provider_status = v.provider_status, last_error = '', sent_at = %s, updated_at = %s "
-            f"FROM (VALUES {values}) AS v (id, provider_message_id, cost, provider_status) WHERE m.id = v.id",
-            [OutboxStatus.SENT, now, now]
-            + [value for pk, a in accepted.items() for value in (pk, a.provider_message_id, a.cost, a.status)],
-        )
-    _apply_early_reports({a.provider_message_id: pk for pk, a in accepted.items()})
 
 
 def _record_failure(message: Claimed, exc: Exception) -> str:
@@ -271,14 +279,20 @@ def _record_failure(message: Claimed, exc: Exception) -> str:
 
 
 def _apply_early_reports(sent: dict[str, int]) -> None:
-    """Apply the delivery reports that outran the recording of these sends (by provider id): they were kept
-    unmatched. One query for the chunk, which almost always finds none: then no transaction at all."""
-    early = DeliveryReport.objects.filter(provider_id__in=sent, outbox__isnull=True).order_by("pk")
-    for report in early:
+    """Apply the delivery reports that outran the recording of these sends (outbox ids by provider id): they
+    were kept unmatched. One query for a chunk, in SQL (the ORM's would cost more than the query), which
+    almost always finds none: then no transaction at all."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, provider_id, status, outcome FROM {connection.ops.quote_name(DeliveryReport._meta.db_table)} "  # noqa: S608 - the model's table
+            "WHERE outbox_id IS NULL AND provider_id = ANY(%s) ORDER BY id",
+            [list(sent)],
+        )
+        early = cursor.fetchall()
+    for report_id, provider_id, raw_status, outcome in early:
         with transaction.atomic():
-            report.outbox_id = sent[report.provider_id]
-            report.save(update_fields=["outbox"])
-            _apply_outcome(report.outbox_id, report.status, report.outcome or None)
+            DeliveryReport.objects.filter(pk=report_id).update(outbox_id=sent[provider_id])
+            _apply_outcome(sent[provider_id], raw_status, outcome or None)
 
 
 def record_delivery_report(report: StatusReport) -> DeliveryReport:

@@ -1,24 +1,33 @@
-"""The outbox through the real `africastalking` SDK, against the fake provider on a local port."""
+"""The outbox through the real `africastalking` SDK, against the fake provider on a local port; drains of fast
+sends (chunks) through the console backend."""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import threading
+from collections import Counter
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from sms_gateway import outbox
 from sms_gateway.backends.africastalking.backend import AfricasTalkingBackend
 from sms_gateway.backends.console import backend as console
+from sms_gateway.backends.console.backend import ConsoleBackend
 from sms_gateway.models import DeliveryReport, OutboxKind, OutboxMessage, OutboxStatus
 from sms_gateway.outbox import (
     UNKNOWN_OUTCOME,
+    Outgoing,
     give_up_on_stuck_sends,
     queue_message,
+    queue_messages,
     record_delivery_report,
     resend,
     retry_delay,
+    send_due,
     send_message,
 )
 
@@ -238,3 +247,165 @@ def test_tasks_racing_for_one_message_send_it_once(fake_provider):
 
     assert sorted(results, key=str) == [None] * 5 + [OutboxStatus.SENT]
     assert len(fake_provider.sent) == 1
+
+
+# --- Chunks: a drain claims and records several messages per statement -------------------------------------
+
+
+class WorkerStopped(BaseException):
+    """A worker's death, seen from inside: nothing after it runs (not an `Exception`: nothing catches it)."""
+
+
+@pytest.fixture
+def chunks_of_ten(monkeypatch):  # type: ignore[no-untyped-def]
+    """Chunks of ten whatever this machine's pace, so that a test knows where they start and end."""
+    monkeypatch.setattr(outbox, "SEND_CHUNK", 10)
+    monkeypatch.setattr(outbox, "CHUNK_SECONDS", 60.0)
+
+
+def numbers(prefix: str, count: int) -> list[str]:
+    return [f"+2289{prefix}{n:04d}" for n in range(count)]
+
+
+def statuses(to: list[str]) -> list[str]:
+    by_number = dict(OutboxMessage.objects.filter(to__in=to).values_list("to", "status"))
+    return [by_number[number] for number in to]
+
+
+def console_sends(to: list[str]) -> Counter[str]:
+    wanted = set(to)
+    return Counter(m.to for m in console.SENT if m.to in wanted)
+
+
+@pytest.mark.django_db
+def test_a_drain_takes_two_statements_a_chunk_not_three_a_message(settings, chunks_of_ten):
+    settings.SMS_BACKEND = "console"
+    to = numbers("011", 21)
+    queue_messages([Outgoing(number, "Message recu.") for number in to])
+
+    with CaptureQueriesContext(connection) as queries:
+        assert send_due(100) == (21, False)
+
+    assert statuses(to) == [OutboxStatus.SENT] * 21
+    assert len(set(OutboxMessage.objects.filter(to__in=to).values_list("provider_message_id", flat=True))) == 21
+    # Chunks of 1, 10 and 10: the first claim; then, after each chunk, the statement recording it and
+    # claiming the next, and the look for early delivery reports.
+    assert len(queries) <= 7, "\n".join(q["sql"][:100] for q in queries.captured_queries)
+
+
+@pytest.mark.django_db
+def test_mixed_outcomes_within_one_chunk_are_recorded_per_message(fake_provider, settings, chunks_of_ten):
+    settings.SMS_MAX_SEND_ATTEMPTS = 5
+    settings.SMS_RETRY_DELAY_SECONDS = 30
+    first, *chunk = queue_messages([Outgoing(number, "Message recu.") for number in numbers("022", 6)])
+    OutboxMessage.objects.filter(pk=chunk[3].pk).update(attempts=4)  # its last try
+    fake_provider.fail_next(2, "ok")  # the first chunk (one message), then the second's first
+    fake_provider.fail_next(1, "http:500")
+    fake_provider.fail_next(1, "recipient:403")
+    fake_provider.fail_next(1, "http:503")
+
+    before = timezone.now()
+    assert send_due(10) == (6, False)
+
+    assert [r.outcome for r in fake_provider.requests] == ["ok", "ok", "http:500", "recipient:403", "http:503", "ok"]
+    sent_ok, retried, refused, dead, sent_last = (OutboxMessage.objects.get(pk=m.pk) for m in chunk)
+    assert [m.status for m in (sent_ok, retried, refused, dead, sent_last)] == [
+        OutboxStatus.SENT,
+        OutboxStatus.PENDING,
+        OutboxStatus.FAILED,
+        OutboxStatus.DEAD,
+        OutboxStatus.SENT,
+    ]
+    sent_ids = {m.message_id for m in fake_provider.sent[1:]}
+    assert {sent_ok.provider_message_id, sent_last.provider_message_id} == sent_ids
+    assert sent_ok.cost == "XOF 15.0000" and sent_ok.sent_at and sent_ok.last_error == ""
+    assert "500" in retried.last_error and retried.next_attempt_at > before + dt.timedelta(seconds=25)
+    assert retried.provider_message_id is None and retried.attempts == 1
+    assert "InvalidPhoneNumber" in refused.last_error and dead.attempts == 5 and "503" in dead.last_error
+    assert OutboxMessage.objects.get(pk=first.pk).status == OutboxStatus.SENT
+
+
+@pytest.mark.django_db
+def test_delivery_reports_that_outrun_a_chunk_are_applied_to_their_messages(fake_provider, chunks_of_ten):
+    fake_provider.use_message_ids("ATXid_a", "ATXid_b", "ATXid_c")
+    for provider_id, status in [("ATXid_c", "Success"), ("ATXid_b", "Rejected")]:
+        record_delivery_report(AfricasTalkingBackend().parse_status({"id": provider_id, "status": status}))
+    messages = queue_messages([Outgoing(number, "Message recu.") for number in numbers("033", 3)])
+
+    assert send_due(10) == (3, False)
+
+    a, b, c = (OutboxMessage.objects.get(pk=m.pk) for m in messages)
+    assert (a.status, b.status, c.status) == (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.DELIVERED)
+    assert dict(DeliveryReport.objects.values_list("provider_id", "outbox")) == {"ATXid_b": b.pk, "ATXid_c": c.pk}
+
+
+@pytest.mark.django_db
+def test_sends_through_a_slow_provider_are_claimed_one_at_a_time(fake_provider):
+    fake_provider.latency = 0.02  # far more than the chunks' budget of sending time
+    queue_messages([Outgoing(number, "Message recu.") for number in numbers("044", 3)])
+
+    with CaptureQueriesContext(connection) as queries:
+        assert send_due(10) == (3, False)
+
+    claims = [q for q in queries.captured_queries if "SKIP LOCKED" in q["sql"]]
+    assert len(claims) == 4  # one message each, then the claim that finds none left
+
+
+@pytest.mark.django_db
+def test_a_worker_stopping_mid_chunk_leaves_the_chunk_to_the_sweeper_never_resent(settings, monkeypatch, chunks_of_ten):
+    settings.SMS_BACKEND = "console"
+    to = numbers("055", 15)
+    queue_messages([Outgoing(number, "Message recu.") for number in to])
+    send = ConsoleBackend.send
+    calls = itertools.count(1)
+
+    def stopping_at_the_fifth(self, number, text):  # type: ignore[no-untyped-def]
+        if next(calls) == 5:
+            raise WorkerStopped
+        return send(self, number, text)
+
+    monkeypatch.setattr(ConsoleBackend, "send", stopping_at_the_fifth)
+    with pytest.raises(WorkerStopped):
+        send_due(100)
+    monkeypatch.setattr(ConsoleBackend, "send", send)
+
+    # The first chunk (one message) was recorded; the second (ten) stays claimed, three of them sent.
+    assert statuses(to) == [OutboxStatus.SENT] + [OutboxStatus.SENDING] * 10 + [OutboxStatus.PENDING] * 4
+    assert send_due(100) == (4, False)  # the next drain sends what was left pending, not the chunk
+    OutboxMessage.objects.filter(to__in=to).update(updated_at=timezone.now() - dt.timedelta(minutes=11))
+    assert give_up_on_stuck_sends(dt.timedelta(minutes=10)) == 10
+    assert send_due(100) == (0, False)
+
+    assert statuses(to) == [OutboxStatus.SENT] + [OutboxStatus.FAILED] * 10 + [OutboxStatus.SENT] * 4
+    assert set(OutboxMessage.objects.filter(status=OutboxStatus.FAILED).values_list("last_error", flat=True)) == {
+        UNKNOWN_OUTCOME
+    }
+    sends = console_sends(to)
+    assert [sends[number] for number in to] == [1] * 4 + [0] * 7 + [1] * 4  # nothing twice
+
+
+@pytest.mark.django_db(transaction=True)
+def test_drains_racing_over_a_backlog_send_each_message_once(settings, chunks_of_ten):
+    settings.SMS_BACKEND = "console"
+    to = numbers("066", 90)
+    queue_messages([Outgoing(number, "Message recu.") for number in to])
+    barrier = threading.Barrier(3)
+    tried = []
+
+    def drain() -> None:
+        barrier.wait()
+        try:
+            tried.append(send_due(100)[0])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=drain) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sum(tried) == 90
+    assert statuses(to) == [OutboxStatus.SENT] * 90
+    assert set(OutboxMessage.objects.filter(to__in=to).values_list("attempts", flat=True)) == {1}
+    assert sorted(console_sends(to).values()) == [1] * 90
