@@ -167,7 +167,8 @@ SMS_RETRY_MAX_DELAY_SECONDS = env_int("SMS_RETRY_MAX_DELAY_SECONDS", 3600, minim
 # The sweeper re-queues rows still pending this long after they were last queued.
 SMS_SWEEP_AFTER_SECONDS = env_int("SMS_SWEEP_AFTER_SECONDS", 120, minimum=0)
 # A send left in "sending" this long was cut by a dead worker: marked failed (unknown outcome), never resent.
-# Keep it well above AFRICASTALKING_TIMEOUT_SECONDS.
+# Keep it well above a chunk of sends through a provider that times out: sms_gateway.outbox.SEND_CHUNK (10) ×
+# AFRICASTALKING_TIMEOUT_SECONDS.
 SMS_SENDING_GRACE_SECONDS = env_int("SMS_SENDING_GRACE_SECONDS", 600, minimum=1)
 # The queue tasks go to and workers read (lets two deployments, or test runs, share one Redis).
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")

@@ -77,10 +77,9 @@ def handle_batch(messages: Sequence[InboxMessage]) -> list[InboxMessage]:
 
     Together means a fixed handful of statements for the whole batch (`record_reports`, one INSERT of the
     replies) instead of a dozen per message: a national month's SMS arrive in bursts. Taken together: an
-    active chief's report (without `POP`, and only the first of its village in the batch, since each report's
-    difference is taken against the values before the batch), a message with errors, help, a registration of
-    an active chief. Everything else — GPS, alerts, `POP`, pending chiefs and unknown numbers — is rare and
-    goes one at a time. Sets `chief` and `parse_result` on the messages it handles, like `handle_message`.
+    active chief's report (only the first of its village in the batch, since each report's difference is taken
+    against the values before the batch), a message with errors, help, a registration of an active chief.
+    Everything else — GPS, alerts, pending chiefs and unknown numbers — is rare and goes one at a time. Sets `chief` and `parse_result` on the messages it handles, like `handle_message`.
     """
     catalogue = current_catalogue()
     phones = {message.pk: _e164(message.sender) for message in messages}
@@ -110,7 +109,7 @@ def _batchable(result: ParseResult, chief: Chief, villages: set[int]) -> bool:
     if result.errors:
         return True
     if isinstance(result, ReportResult):
-        return result.population is None and chief.village_id not in villages
+        return chief.village_id not in villages
     return not isinstance(result, (GpsResult, AlertResult))
 
 

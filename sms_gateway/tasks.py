@@ -35,6 +35,9 @@ SWEEPER_LOCK = zlib.crc32(b"sms_gateway.sweep_stuck_messages")
 DRAIN_BATCH = 200
 # How long a wake-up flag outlives a drain that never ran (lost with a worker): new SMS queue one then.
 WAKE_FLAG_SECONDS = 30
+# An inbox drain starts a moment after the first message that wakes it, with those that came meanwhile: a
+# burst is handled in batches (`inbox.process_pending`) rather than one message at a time.
+INBOX_GATHER_SECONDS = 0.5
 # Replies are sent a moment after the first one is queued, with those queued meanwhile: one drain for a
 # handful of replies, not one for each, while the inbox is busy. A second is nothing to a chief.
 OUTBOX_GATHER_SECONDS = 1.0

@@ -20,7 +20,7 @@ from evillage.models import Chief, ChiefStatus, OfficialContact, PendingLayerRef
 from evillage.tests.test_layers import grow_world
 from evillage.tests.test_layers_delta import assert_layers_are_a_full_rebuild
 from geo.models import Village
-from sms_gateway import tasks
+from sms_gateway import inbox, tasks
 from sms_gateway.backends import Inbound
 from sms_gateway.inbox import process_pending, record_inbound
 from sms_gateway.models import InboxMessage, InboxStatus, OutboxKind, OutboxMessage, OutboxStatus
@@ -55,12 +55,24 @@ def test_a_drain_dropping_its_flag_lets_the_next_message_queue_another(world, ce
     assert tasks.drain_inbox() == 2  # run as the worker would (here, in this process)
 
     assert InboxMessage.objects.filter(status=InboxStatus.DONE).count() == 2
-    # It found a backlog, so it woke a companion to share it; the replies woke the outbox's drain.
-    assert drains_queued(celery_queue) == [DRAIN_INBOX, DRAIN_INBOX, DRAIN_OUTBOX]
-    assert tasks.drain_inbox() == 0  # the companion came too late: nothing left, nothing woken
+    # Its batch was not full, so that was all: no companion; the replies woke the outbox's drain.
+    assert drains_queued(celery_queue) == [DRAIN_INBOX, DRAIN_OUTBOX]
+    assert tasks.drain_inbox() == 0  # a drain finding nothing wakes nothing
 
     arrive("AIDE")  # after the drains' look for work: it must not wait for the sweeper
-    assert drains_queued(celery_queue) == [DRAIN_INBOX, DRAIN_INBOX, DRAIN_OUTBOX, DRAIN_INBOX]
+    assert drains_queued(celery_queue) == [DRAIN_INBOX, DRAIN_OUTBOX, DRAIN_INBOX]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_full_batch_wakes_a_companion_to_share_the_backlog(world, celery_queue, monkeypatch):
+    monkeypatch.setattr(inbox, "HANDLING_BATCH", 2)
+    for _ in range(3):
+        arrive("AIDE")
+
+    assert tasks.drain_inbox() == 3
+
+    # The first batch was full: a companion was woken before handling it; the second was the rest.
+    assert drains_queued(celery_queue) == [DRAIN_INBOX, DRAIN_INBOX, DRAIN_OUTBOX]
 
 
 @pytest.mark.django_db
@@ -141,7 +153,7 @@ def test_a_batch_handles_what_it_can_together_and_the_rest_one_at_a_time_each_an
         arrive("RAP EAU 1 RES 2"),  # together
         arrive("RAP EAU 0", tchare),  # together
         arrive("RAP EAU 0 RES 1"),  # the same village again: after the first, on its own
-        arrive("RAP EAU 1 POP 900", bassar),  # POP: on its own
+        arrive("RAP EAU 1 POP 900", bassar),  # together, then recounted (its population changed)
         arrive("GPS 9.52 1.12"),  # on its own
         arrive("ALERTE forage en panne", tchare),  # on its own
         arrive("RAP EAU 7"),  # an error: together
@@ -159,7 +171,11 @@ def test_a_batch_handles_what_it_can_together_and_the_rest_one_at_a_time_each_an
     assert {v.indicator.key: v.value for v in lama} == {"water": 0, "network": 1}  # the later report won
     assert Report.objects.filter(village=world.villages["lama"]).count() == 2
     assert Village.objects.get(pk=world.villages["bassar"].pk).population == 900
-    refresh_pending()  # the recounts of the POP and of the village moved by its GPS
+    assert set(PendingLayerRefresh.objects.values_list("village_id", flat=True)) == {
+        world.villages["bassar"].pk,  # its population changed
+        world.villages["lama"].pk,  # moved by its GPS
+    }
+    refresh_pending()
     assert_layers_are_a_full_rebuild()
 
 
