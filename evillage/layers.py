@@ -420,14 +420,6 @@ complete AS MATERIALIZED (
 applicable AS MATERIALIZED (
     SELECT t.* FROM targets t JOIN complete c ON c.n = t.n AND c.ok
 ),
--- Locked in id order, before any is written: two batches sharing rows queue on the first of them instead
--- of deadlocking.
-locked AS MATERIALIZED (
-    SELECT s.id FROM evillage_areastatistic s
-    WHERE s.id IN (SELECT row_id FROM applicable)
-    ORDER BY s.id
-    FOR UPDATE
-),
 sums AS MATERIALIZED (
     SELECT row_id, sum(reporting) AS reporting, sum(served) AS served, sum(on_time) AS on_time,
            sum(pop_reporting) AS pop_reporting, sum(pop_served) AS pop_served
@@ -443,6 +435,14 @@ levels AS MATERIALIZED (
         HAVING sum(v.change) <> 0
     ) g GROUP BY row_id
 ),
+-- Locked in id order, before any is written: two batches sharing rows queue on the first of them instead
+-- of deadlocking. Each with its changes, so that the UPDATE finds them by the row it writes.
+locked AS MATERIALIZED (
+    SELECT s.id, u.reporting, u.served, u.on_time, u.pop_reporting, u.pop_served, g.changes
+    FROM evillage_areastatistic s JOIN sums u ON u.row_id = s.id LEFT JOIN levels g ON g.row_id = s.id
+    ORDER BY s.id
+    FOR UPDATE OF s
+),
 applied AS (
     UPDATE evillage_areastatistic s SET
         villages_reporting = s.villages_reporting + u.reporting,
@@ -456,16 +456,16 @@ applied AS (
         END,
         completeness = (s.villages_reporting + u.reporting)::float8 / NULLIF(s.villages_expected, 0),
         timeliness = (s.reports_on_time + u.on_time)::float8 / NULLIF(s.villages_expected, 0),
-        distribution = CASE WHEN g.changes IS NULL THEN s.distribution ELSE s.distribution || (
+        distribution = CASE WHEN u.changes IS NULL THEN s.distribution ELSE s.distribution || (
             SELECT jsonb_object_agg(e.level, COALESCE((s.distribution ->> e.level)::bigint, 0) + e.change::bigint)
-            FROM jsonb_each_text(g.changes) AS e(level, change))
+            FROM jsonb_each_text(u.changes) AS e(level, change))
         END,
         refreshed_at = %(stamp)s
-    FROM locked l JOIN sums u ON u.row_id = l.id LEFT JOIN levels g ON g.row_id = l.id
-    WHERE s.id = l.id
+    FROM locked u
+    WHERE s.id = u.id
       -- Villages trading places cancel out in the counts, not always in the population.
       AND (u.reporting <> 0 OR u.served <> 0 OR u.on_time <> 0 OR u.pop_reporting <> 0 OR u.pop_served <> 0
-           OR g.changes IS NOT NULL)
+           OR u.changes IS NOT NULL)
     RETURNING 1
 ),
 states AS (
