@@ -79,7 +79,8 @@ def handle_batch(messages: Sequence[InboxMessage]) -> list[InboxMessage]:
     replies) instead of a dozen per message: a national month's SMS arrive in bursts. Taken together: an
     active chief's report (only the first of its village in the batch, since each report's difference is taken
     against the values before the batch), a message with errors, help, a registration of an active chief.
-    Everything else — GPS, alerts, pending chiefs and unknown numbers — is rare and goes one at a time. Sets `chief` and `parse_result` on the messages it handles, like `handle_message`.
+    Everything else — GPS, alerts, pending chiefs and unknown numbers — is rare and goes one at a time.
+    Sets `chief` and `parse_result` on the messages it handles, like `handle_message`.
     """
     catalogue = current_catalogue()
     phones = {message.pk: _e164(message.sender) for message in messages}
