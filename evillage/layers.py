@@ -734,12 +734,23 @@ def refresh_for_village(village_id: int, period: str, *, now: dt.datetime | None
         _refresh_keys(cursor, [(village_id, period)], now or timezone.now())
 
 
-def refresh_pending(now: dt.datetime | None = None) -> int:
-    """Recount every village and month waiting since their reports; returns the number of keys done."""
+class LayersBusy(Exception):
+    """Reports are applying their differences (or another recount runs): the recount did not wait for them."""
+
+
+def refresh_pending(now: dt.datetime | None = None, *, wait: bool = True) -> int:
+    """Recount every village and month waiting since their reports; returns the number of keys done.
+
+    With `wait` False, raises `LayersBusy` (keeping the keys not done) rather than queue for the lock: a
+    recount waiting for it makes every report that comes meanwhile fall back to the recount too (a report's
+    difference never waits for the lock, see `_APPLY_REPORTS`), so that in a burst of SMS one recount waiting
+    turned the reports of the whole burst into recounts.
+    """
     done = 0
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
-            _lock(cursor)
+            if not _lock(cursor, wait=wait):
+                raise LayersBusy
             # Claimed in this transaction: if the refresh fails, the keys come back for the next run.
             cursor.execute(
                 """
@@ -773,16 +784,21 @@ def mark_dirty(village_id: int, period: str) -> None:
     transaction.on_commit(schedule_layer_refresh)
 
 
-def _lock(cursor: Any, *, work_mem: str | None = None) -> None:
-    # The lock is held until the transaction ends: recounts queue behind each other, and behind the reports
-    # applying their difference (which hold it shared), instead of interleaving. JIT is off for the
-    # transaction: these statements' cost estimates trigger it, and compiling took seconds where executing
-    # takes a fraction (measured at national scale).
+def _lock(cursor: Any, *, work_mem: str | None = None, wait: bool = True) -> bool:
+    """Take the layers' lock for this transaction (False if `wait` is False and it is taken).
+
+    The lock is held until the transaction ends: recounts queue behind each other, and behind the reports
+    applying their difference (which hold it shared), instead of interleaving. JIT is off for the
+    transaction: these statements' cost estimates trigger it, and compiling took seconds where executing
+    takes a fraction (measured at national scale).
+    """
+    take = "pg_advisory_xact_lock(%s)" if wait else "pg_try_advisory_xact_lock(%s)"
     cursor.execute(
         "SELECT set_config('jit', 'off', true), set_config('work_mem', COALESCE(%s, current_setting('work_mem')), "
-        "true), pg_advisory_xact_lock(%s)",
+        f"true), {take}",
         [work_mem, LAYERS_LOCK],
     )
+    return wait or bool(cursor.fetchone()[2])
 
 
 def _recount_ledger(cursor: Any, scope: str, params: dict[str, object]) -> set[int]:

@@ -63,7 +63,12 @@ def refresh_pending_layers() -> int:
         client.delete(_flag())
     except Exception:
         logger.warning("Could not clear the layer refresh flag; it expires by itself", exc_info=True)
-    return layers.refresh_pending()
+    try:
+        return layers.refresh_pending(wait=False)
+    except layers.LayersBusy:
+        # Reports are applying their differences: the keys wait for a moment between them.
+        schedule_layer_refresh()
+        return 0
 
 
 @shared_task(ignore_result=True)

@@ -13,7 +13,8 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from evillage.layers import LAYERS_LOCK, refresh_for_village, refresh_layers, refresh_pending
+from evillage import tasks
+from evillage.layers import LAYERS_LOCK, LayersBusy, refresh_for_village, refresh_layers, refresh_pending
 from evillage.models import AreaStatistic, Chief, ChiefStatus, CountedVillage, Indicator, PendingLayerRefresh
 from evillage.periods import period_of_moment, shift
 from evillage.services import ReportEntry, record_report, record_reports
@@ -25,6 +26,7 @@ from evillage.tests.test_layers import (
     stored_statistics,
 )
 from geo.models import Village
+from sms_gateway.testing.fixtures import queued_tasks
 
 # The difference takes staleness from the clock: the months are placed around today's.
 CURRENT = period_of_moment(timezone.now())
@@ -47,6 +49,19 @@ def assert_layers_are_a_full_rebuild() -> None:
     assert rebuilt[1] == expected[1]
     assert_same_statistics(maintained[0], rebuilt[0])
     assert maintained[1] == rebuilt[1]
+
+
+def another_connection() -> psycopg.Connection:
+    """A second session on the test database, as another worker would hold one."""
+    settings = connection.settings_dict
+    return psycopg.connect(
+        host=settings["HOST"],
+        port=settings["PORT"],
+        user=settings["USER"],
+        password=settings["PASSWORD"],
+        dbname=settings["NAME"],
+        autocommit=True,
+    )
 
 
 @pytest.fixture
@@ -228,21 +243,32 @@ def test_a_month_not_laid_out_is_laid_out_by_the_recount(world):
 @pytest.mark.django_db(transaction=True)
 def test_a_report_while_a_recount_holds_the_lock_falls_back_to_the_recount(catalogue, world):
     refresh_layers()
-    settings = connection.settings_dict
-    with psycopg.connect(
-        host=settings["HOST"],
-        port=settings["PORT"],
-        user=settings["USER"],
-        password=settings["PASSWORD"],
-        dbname=settings["NAME"],
-        autocommit=True,
-    ) as other:
+    with another_connection() as other:
         other.execute("SELECT pg_advisory_lock(%s)", [LAYERS_LOCK])
         record_report(world.chiefs["lama"], period=CURRENT, values={"water": True}, received_at=received(CURRENT))
     assert PendingLayerRefresh.objects.count() == 1
     assert water(None, CURRENT).villages_reporting == 0
     refresh_pending()
     assert water(None, CURRENT).villages_reporting == 1
+    assert_layers_are_a_full_rebuild()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_debounced_recount_does_not_queue_behind_reports_but_comes_back(catalogue, world, celery_queue):
+    refresh_layers()
+    record_report(
+        world.chiefs["lama"], period=CURRENT, values={"water": True}, received_at=received(CURRENT), population=1300
+    )
+    assert PendingLayerRefresh.objects.count() == 1  # its population changed
+    with another_connection() as other:
+        other.execute("SELECT pg_advisory_lock_shared(%s)", [LAYERS_LOCK])  # a report applying its difference
+        with pytest.raises(LayersBusy):
+            refresh_pending(wait=False)
+        assert tasks.refresh_pending_layers() == 0
+    assert PendingLayerRefresh.objects.count() == 1  # kept
+    # The task came back, a debounce later.
+    assert [name for name, _ in queued_tasks(celery_queue)][-1] == "evillage.tasks.refresh_pending_layers"
+    assert tasks.refresh_pending_layers() == 1
     assert_layers_are_a_full_rebuild()
 
 
