@@ -175,7 +175,12 @@ class ReportValue(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["period", "indicator"], condition=Q(is_current=True), name="evillage_current_values")
+            # The village last: a report looking up its village's current values finds them by their whole
+            # key in this index too, which the planner picks while a month's statistics are young (it then
+            # read every village's values of the month, for each key).
+            models.Index(
+                fields=["period", "indicator", "village"], condition=Q(is_current=True), name="evillage_current_values"
+            )
         ]
 
     def __str__(self) -> str:

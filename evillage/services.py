@@ -262,13 +262,13 @@ def _replace_current_values(reports: Sequence[Report], values: Sequence[Mapping[
         return
     report_ids, villages, periods, indicators, numbers = (list(column) for column in zip(*rows, strict=True))
     with connection.cursor() as cursor:
-        # Each current value found through the "one current value" index, then updated by its id: joined as
-        # a whole, the planner read every current value of every month instead.
+        # Each current value looked up by its whole key (a subquery of its own, by `OFFSET 0`), then updated by
+        # its id: as a join the planner read every current value of every month instead.
         cursor.execute(
             "UPDATE evillage_reportvalue SET is_current = FALSE WHERE id = ANY(ARRAY("
             "SELECT rv.id FROM unnest(%s::bigint[], %s::varchar[], %s::bigint[]) AS k(village_id, period, indicator_id)"
             " CROSS JOIN LATERAL (SELECT id FROM evillage_reportvalue WHERE is_current AND village_id = k.village_id "
-            "AND period = k.period AND indicator_id = k.indicator_id LIMIT 1) rv))",
+            "AND period = k.period AND indicator_id = k.indicator_id OFFSET 0) rv))",
             [villages, periods, indicators],
         )
         cursor.execute(
