@@ -7,9 +7,9 @@ transaction, so a worker killed half-way leaves the row as it was and the next t
 Queued, not one task per message: the webhook wakes a drain (`sms_gateway.tasks.drain_inbox`), which claims
 pending rows a batch at a time until none is left: the reports and plain answers of a batch are handled
 together, in one transaction (a fixed handful of statements, not a dozen per message); the rest of it one
-message at a time, each in its own transaction. Waking is one Redis
-`SET NX` when a drain is already due, which it mostly is under load; publishing a Celery message for every
-SMS took a quarter of the webhook's time (profiled in-process: 0.6 of 2.2 ms), a `SET NX` takes 0.15 ms.
+message at a time, each in its own transaction. Waking is one Redis `SET NX` when a drain is already due,
+which it mostly is under load; publishing a Celery message for every SMS took a quarter of the webhook's
+time (profiled in-process: 0.6 of 2.2 ms), a `SET NX` takes 0.15 ms.
 
 A handling transaction commits without waiting for its WAL to reach the disk (`synchronous_commit` off for
 that transaction only). What it writes is derived from the inbox row, which the webhook committed durably
