@@ -71,6 +71,11 @@ class Gunicorn:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def process_group(self) -> int | None:
+        """The group of gunicorn and its workers (a session of its own), for counting their CPU time."""
+        return self.process.pid if self.process is not None else None
+
     def start(self, timeout: float = 60.0) -> Gunicorn:
         command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "evillage.wsgi:application"]
         with self.log_path.open("ab") as log:

@@ -14,7 +14,7 @@ import requests
 from django.db import connection
 
 from sms_gateway.models import DeliveryReport, InboxMessage, InboxStatus, OutboxMessage, OutboxStatus
-from sms_gateway.tasks import sweep_stuck_messages
+from sms_gateway.tasks import drain_inbox, sweep_stuck_messages
 from sms_gateway.testing.fixtures import TOKEN, queued_tasks
 from sms_gateway.testing.redis_server import free_port
 from sms_gateway.testing.worker import use_broker
@@ -98,6 +98,7 @@ def test_a_missing_field_is_refused_with_its_name_and_nothing_is_stored(client, 
     ("field", "value"),
     [
         ("text", "x" * 2001),
+        ("text", "RAP EAU\x001"),  # PostgreSQL refuses NUL in text: a 400 here, not a 503 from the INSERT
         ("id", "i" * 101),
         ("from", "+228" + "9" * 30),
         ("from", "Robert'); DROP TABLE"),
@@ -111,6 +112,16 @@ def test_an_oversized_or_unreadable_field_is_refused(client, field, value):
 
     assert response.status_code == 400
     assert list(response.json()["fields"]) == [field]
+    assert not InboxMessage.objects.exists()
+
+
+@pytest.mark.django_db
+def test_every_wrong_field_is_named_in_one_answer_and_logged(client, caplog):
+    response = post(client, INBOUND, {**CAPTURED, "from": "Robert", "date": "hier", "id": ""})
+
+    assert response.status_code == 400
+    assert sorted(response.json()["fields"]) == ["date", "from", "id"]
+    assert "Malformed inbound callback" in caplog.text and "from: Numéro de téléphone illisible." in caplog.text
     assert not InboxMessage.objects.exists()
 
 
@@ -208,6 +219,17 @@ def test_processing_is_queued_once_the_row_is_committed(client, celery_queue):
 
     assert queued_tasks(celery_queue) == [("sms_gateway.tasks.drain_inbox", [])]
     assert InboxMessage.objects.filter(status=InboxStatus.PENDING).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_arriving_once_a_drain_has_started_queues_another_drain(client, celery_queue):
+    post(client, INBOUND, CAPTURED)
+    drain_inbox()  # as a worker would: drops the flag, then handles what is pending
+
+    post(client, INBOUND, {**CAPTURED, "id": "after-the-drain"})
+
+    drains = [task for task in queued_tasks(celery_queue) if task[0] == "sms_gateway.tasks.drain_inbox"]
+    assert len(drains) == 2  # the second message does not wait for the sweeper
 
 
 @pytest.mark.django_db(transaction=True)

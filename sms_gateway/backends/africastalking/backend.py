@@ -16,6 +16,7 @@ import requests
 from africastalking.Service import AfricasTalkingException
 from africastalking.SMS import SMSService
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from sms_gateway.backends import (
     Accepted,
@@ -25,7 +26,7 @@ from sms_gateway.backends import (
     StatusReport,
     TemporarySendError,
 )
-from sms_gateway.backends.africastalking.forms import DeliveryReportForm, InboundForm
+from sms_gateway.backends.africastalking.forms import DeliveryReportForm, clean_inbound
 from sms_gateway.models import OutboxStatus
 
 # Per-recipient statusCode: 100 Processed, 101 Sent, 102 Queued are the provider taking the message.
@@ -146,10 +147,10 @@ class AfricasTalkingBackend:
         raise PermanentSendError(f"{status} ({code})")
 
     def parse_inbound(self, data: Mapping[str, str]) -> Inbound:
-        form = InboundForm(data)
-        if not form.is_valid():
-            raise InvalidPayload(form.errors)
-        fields = form.cleaned_data
+        try:
+            fields = clean_inbound(data)
+        except ValidationError as exc:
+            raise InvalidPayload(exc.message_dict) from None
         return Inbound(
             provider_id=fields["id"],
             sender=fields["from"],
