@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import threading
 from collections import Counter
 
 import pytest
@@ -30,6 +29,7 @@ from sms_gateway.outbox import (
     send_due,
     send_message,
 )
+from sms_gateway.testing.concurrency import at_once
 
 CHIEF = "+22890112233"
 
@@ -229,21 +229,7 @@ def test_the_console_backend_sends_nothing_and_invents_an_id(settings, caplog):
 @pytest.mark.django_db(transaction=True)
 def test_tasks_racing_for_one_message_send_it_once(fake_provider):
     message = queue_message(CHIEF, "Message recu.")
-    barrier = threading.Barrier(6)
-    results = []
-
-    def race() -> None:
-        barrier.wait()
-        try:
-            results.append(send_message(message.pk))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=race) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once(lambda: send_message(message.pk), 6)
 
     assert sorted(results, key=str) == [None] * 5 + [OutboxStatus.SENT]
     assert len(fake_provider.sent) == 1
@@ -389,21 +375,7 @@ def test_drains_racing_over_a_backlog_send_each_message_once(settings, chunks_of
     settings.SMS_BACKEND = "console"
     to = numbers("066", 90)
     queue_messages([Outgoing(number, "Message recu.") for number in to])
-    barrier = threading.Barrier(3)
-    tried = []
-
-    def drain() -> None:
-        barrier.wait()
-        try:
-            tried.append(send_due(100)[0])
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=drain) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    tried = at_once(lambda: send_due(100)[0], 3)
 
     assert sum(tried) == 90
     assert statuses(to) == [OutboxStatus.SENT] * 90
