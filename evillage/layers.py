@@ -342,8 +342,9 @@ nation AS (
 SELECT (SELECT count(*) FROM rewritten) + (SELECT count(*) FROM nation)
 """  # noqa: S608 - assembled from this module's constants, never from input
 
-# Reports' differences (`apply_reports`), run as the function `evillage_apply_reports` that migration 0009
-# creates from this text (a change here needs a migration replacing it: a test compares the two). The
+# Reports' differences (`apply_reports`), run as the function `evillage_apply_reports` that migrations create
+# from this text (0011 is the latest; a change here needs a migration replacing it: a test compares the text
+# with the function in the database). The
 # reports are of different villages. `counted` holds each village's ledger row, if the registry still agrees
 # with it (else nothing of its report is applied and the village is recounted); `changes` pairs, per report
 # and active indicator, the value current until now (with whether its report was on time) with the new one;
@@ -382,6 +383,7 @@ changes AS MATERIALIZED (
         SELECT rv.value, rep.received_at < r.deadline AS on_time
         FROM evillage_reportvalue rv JOIN evillage_report rep ON rep.id = rv.report_id
         WHERE rv.village_id = r.village_id AND rv.period = r.period AND rv.indicator_id = i.id AND rv.is_current
+        OFFSET 0
     ) o ON TRUE
 ),
 targets AS MATERIALIZED (
@@ -624,8 +626,10 @@ def refresh_layers(
     summary = RefreshSummary(periods=periods)
     with transaction.atomic(), connection.cursor() as cursor:
         _lock(cursor, work_mem=FULL_REBUILD_WORK_MEM if areas is None else None)
-        if areas is None:
-            # A rebuild reads every current value: plan it on today's row counts, not last night's.
+        if areas is None and _has_reports(cursor):
+            # A rebuild reads every current value: plan it on today's row counts, not last night's. Not on an
+            # empty table's: analysed empty, it is planned as staying so (a new platform's first burst of reports
+            # had every foreign-key check of its values scan the reports), never analysed, as one that may grow.
             cursor.execute("ANALYZE evillage_report, evillage_reportvalue")
         if areas is None and period is None:
             # Keys committed before this point are covered by the statements that follow; later ones keep
@@ -674,6 +678,11 @@ def refresh_layers(
     return summary
 
 
+def _has_reports(cursor: Any) -> bool:
+    cursor.execute("SELECT EXISTS (SELECT 1 FROM evillage_report)")
+    return bool(cursor.fetchone()[0])
+
+
 def apply_reports(reports: Sequence[tuple[Report, Mapping[int, int]]]) -> list[int]:
     """Apply reports' differences to the layers, inside the transaction that records them, *before* their values
     supersede the current ones (`values`: indicator id → value); the reports are of different villages.
@@ -697,7 +706,7 @@ def apply_reports(reports: Sequence[tuple[Report, Mapping[int, int]]]) -> list[i
         for indicator, value in values.items()
     ]
     with connection.cursor() as cursor:
-        # `_APPLY_REPORTS` as a function (migration 0009), so that its plan is cached per connection.
+        # `_APPLY_REPORTS` as a function (migration 0011), so that its plan is cached per connection.
         cursor.execute(
             "SELECT * FROM evillage_apply_reports(%s, %s::bigint[], %s::varchar[], %s::bigint[], %s::timestamptz[], "
             "%s::boolean[], %s::int[], %s::boolean[], %s::boolean[], %s::bigint[], %s::bigint[], %s::int[], %s)",
