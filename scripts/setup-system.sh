@@ -17,7 +17,7 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 # GDAL (pulls GEOS and PROJ), loaded by GeoDjango through ctypes: no -dev package needed.
 ldconfig -p | grep -q 'libgdal\.so' || missing+=(gdal-bin)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
-python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+"${PYTHON:-python3}" -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 # Debian's Chromium, for the browser tests of the map pages.
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if [ "${1:-}" = bench ]; then
