@@ -368,7 +368,7 @@ counted AS MATERIALIZED (
     )
 }) n
       ON n.village_id = m.village_id
-    WHERE (SELECT held FROM lock)
+    WHERE (SELECT held FROM lock) AND m.village_id = ANY(%(villages)s::bigint[])
       AND (m.expected, m.population, m.canton_id, m.commune_id, m.prefecture_id, m.region_id)
           IS NOT DISTINCT FROM (n.expected, n.population, n.canton_id, n.commune_id, n.prefecture_id, n.region_id)
 ),

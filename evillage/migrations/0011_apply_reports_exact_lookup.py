@@ -1,8 +1,10 @@
-"""`evillage_apply_reports` (0009) looks up the values a batch's reports supersede by their whole key.
+"""`evillage_apply_reports` (0009) looks up by their keys the values a batch's reports supersede and the
+ledger rows of their villages.
 
-Without `OFFSET 0`, the planner pulled the lookup up into a join and, on the young statistics of a month's
-first reports, probed the current values' index by month and village only: every value of the month was
-read for each of a report's indicators (a national month's last batches took 140 ms instead of 15)."""
+Without `OFFSET 0`, the planner pulled the values' lookup up into a join and, on the young statistics of a
+month's first reports, probed the current values' index by month and village only: every value of the month
+was read for each of a report's indicators (a national month's last batches took 140 ms instead of 15). The
+ledger was read whole for each batch (4,300 rows at the national scale, 430,000 at 100 times)."""
 
 import importlib
 
@@ -44,7 +46,7 @@ LEFT JOIN (SELECT a.id FROM geo_area a JOIN geo_boundaryset b ON b.id = a.bounda
 WHERE v.id = ANY(p_villages::bigint[])
 ) n
       ON n.village_id = m.village_id
-    WHERE (SELECT held FROM lock)
+    WHERE (SELECT held FROM lock) AND m.village_id = ANY(p_villages::bigint[])
       AND (m.expected, m.population, m.canton_id, m.commune_id, m.prefecture_id, m.region_id)
           IS NOT DISTINCT FROM (n.expected, n.population, n.canton_id, n.commune_id, n.prefecture_id, n.region_id)
 ),

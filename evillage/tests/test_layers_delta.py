@@ -322,6 +322,7 @@ def test_villages_reporting_at_once_lose_no_update_and_never_deadlock(catalogue,
     assert_layers_are_a_full_rebuild()
 
 
+@pytest.mark.django_db
 def test_the_function_in_the_database_is_the_statement_of_the_module():
     import re
 
