@@ -43,10 +43,15 @@ INBOX_GATHER_SECONDS = 0.5
 OUTBOX_GATHER_SECONDS = 1.0
 
 
+# How long a wake-up waits for the broker's answer. Redis answers in well under a millisecond; one that hangs
+# (accepting connections, answering nothing) costs each webhook request that long, not the message.
+BROKER_ANSWER_SECONDS = 1.0
+
+
 @functools.cache
 def _redis(url: str) -> redis.Redis:
     """One client (and its connection pool) per process and broker: a wake-up must not pay for a connection."""
-    return redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+    return redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=BROKER_ANSWER_SECONDS)
 
 
 def _flag(task: Task) -> tuple[redis.Redis, str]:

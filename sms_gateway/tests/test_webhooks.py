@@ -6,13 +6,16 @@ Payload shapes: shared/reference/africastalking.md §1–2 (courier's captured e
 from __future__ import annotations
 
 import datetime as dt
+import socket
 import threading
+import time
 from urllib.parse import urlencode
 
 import pytest
 import requests
 from django.db import connection
 
+from sms_gateway import tasks
 from sms_gateway.models import DeliveryReport, InboxMessage, InboxStatus, OutboxMessage, OutboxStatus
 from sms_gateway.tasks import drain_inbox, sweep_stuck_messages
 from sms_gateway.testing.fixtures import TOKEN, queued_tasks
@@ -264,6 +267,19 @@ def test_broker_down_still_answers_200_and_the_sweeper_queues_the_row_later(clie
     assert sweep_stuck_messages()["inbox_requeued"] == 1
 
     assert queued_tasks(celery_queue) == [("sms_gateway.tasks.drain_inbox", [])]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broker_that_never_answers_costs_the_answer_a_moment_not_the_row(client, celery_queue):
+    # Listening, so the connection is made (the kernel's backlog), but never read from nor answered.
+    silent = socket.create_server(("127.0.0.1", 0))
+    with silent, use_broker(f"redis://127.0.0.1:{silent.getsockname()[1]}/0", celery_queue):
+        started = time.monotonic()
+        response = post(client, INBOUND, CAPTURED)
+        waited = time.monotonic() - started
+    assert response.status_code == 200
+    assert InboxMessage.objects.get().status == InboxStatus.PENDING  # for the sweeper, as with a broker down
+    assert waited < tasks.BROKER_ANSWER_SECONDS + 2  # bounded by the wake-up's timeout, not Redis's default
 
 
 # --- delivery reports ---
