@@ -522,6 +522,12 @@ WHERE (vs.value, vs.period, vs.staleness_months, vs.is_stale, vs.location, vs.pr
                         EXCLUDED.location, EXCLUDED.prefecture_id)
 """
 
+_ANALYZE_REPORTS = """
+DO $$ BEGIN
+    IF EXISTS (SELECT 1 FROM evillage_report) THEN ANALYZE evillage_report, evillage_reportvalue; END IF;
+END $$
+"""
+
 # Rows no longer due: months without reports (but the current one), inactive indicators, areas of an
 # inactive boundary set.
 _GONE_STATISTICS = """
@@ -626,11 +632,11 @@ def refresh_layers(
     summary = RefreshSummary(periods=periods)
     with transaction.atomic(), connection.cursor() as cursor:
         _lock(cursor, work_mem=FULL_REBUILD_WORK_MEM if areas is None else None)
-        if areas is None and _has_reports(cursor):
+        if areas is None:
             # A rebuild reads every current value: plan it on today's row counts, not last night's. Not on an
             # empty table's: analysed empty, it is planned as staying so (a new platform's first burst of reports
             # had every foreign-key check of its values scan the reports), never analysed, as one that may grow.
-            cursor.execute("ANALYZE evillage_report, evillage_reportvalue")
+            cursor.execute(_ANALYZE_REPORTS)
         if areas is None and period is None:
             # Keys committed before this point are covered by the statements that follow; later ones keep
             # their own debounced refresh.
@@ -676,11 +682,6 @@ def refresh_layers(
         summary.seconds["village_states"] = time.perf_counter() - started
         say(f"états des villages : {summary.village_rows} lignes modifiées")
     return summary
-
-
-def _has_reports(cursor: Any) -> bool:
-    cursor.execute("SELECT EXISTS (SELECT 1 FROM evillage_report)")
-    return bool(cursor.fetchone()[0])
 
 
 def apply_reports(reports: Sequence[tuple[Report, Mapping[int, int]]]) -> list[int]:
