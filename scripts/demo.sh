@@ -20,7 +20,7 @@ trap cleanup EXIT INT TERM
 
 $py manage.py migrate --no-input -v 0
 $py manage.py load_national_dataset --if-empty
-$py manage.py ensure_demo_admin > "$run/demo-login.txt"
+$py manage.py ensure_demo_admin --url "http://127.0.0.1:$port" > "$run/demo-login.txt"
 
 echo "==> Starting a Celery worker (2 processes, with the scheduler) — log in .run/worker.log"
 $py -m celery -A evillage worker --beat --concurrency 2 --loglevel INFO \
