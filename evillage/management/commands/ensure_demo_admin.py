@@ -43,8 +43,7 @@ class Command(BaseCommand):
             username = f"prefecture-{prefecture.code.lower()}"
             self._official(username, password, Role.OFFICIAL, prefecture)
             lines.append(
-                f"Préfecture de {prefecture.name} : {site}/carte/  utilisateur {username}  "
-                f"mot de passe {password}"
+                f"Préfecture de {prefecture.name} : {site}/carte/  utilisateur {username}  mot de passe {password}"
             )
         self.stdout.write("\n".join(lines))
 
