@@ -344,13 +344,14 @@ SELECT (SELECT count(*) FROM rewritten) + (SELECT count(*) FROM nation)
 
 # Reports' differences (`apply_reports`), run as the function `evillage_apply_reports` that migrations create
 # from this text (0011 is the latest; a change here needs a migration replacing it: a test compares the text
-# with the function in the database). The
-# reports are of different villages. `counted` holds each village's ledger row, if the registry still agrees
-# with it (else nothing of its report is applied and the village is recounted); `changes` pairs, per report
-# and active indicator, the value current until now (with whether its report was on time) with the new one;
-# `targets` puts each change on the rows of the village's areas and the nation. A report is applied only if
-# every one of its rows is there (`complete`); the applied changes are summed per row, so that a row shared
-# by many reports (the nation's, at least) is written once, its rows all locked first in id order.
+# with the function in the database). The reports are of different villages. `counted` holds each village's
+# ledger row, if the registry still agrees with it (else nothing of its report is applied and the village is
+# recounted); `changes` pairs, per report and active indicator, the value current until now (with whether its
+# report was on time) with the new one; `targets` puts each change on the rows of the village's areas and the
+# nation. A report is applied only if every one of its rows is there (`complete`); the applied changes are
+# summed per row, so that a row shared by many reports (the nation's, at least) is written once, its rows all
+# locked first in id order. Lookups go by whole keys (`OFFSET 0` keeps the planner from probing by part of
+# one on the young statistics of a month's first reports).
 _APPLY_REPORTS = f"""
 WITH lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock_shared(%(lock)s) AS held),
 reports AS MATERIALIZED (
