@@ -66,7 +66,7 @@ def database_from_url(url: str) -> dict[str, object]:
     except ValueError:
         raise ImproperlyConfigured(f"DATABASE_URL has a bad port: {url!r}.") from None
     return {
-        "ENGINE": "django.contrib.gis.db.backends.postgis",
+        "ENGINE": "evillage.db",  # PostGIS, with a cheaper health check (evillage/db/base.py)
         "NAME": name,
         "USER": unquote(parts.username or ""),
         "PASSWORD": unquote(parts.password or ""),

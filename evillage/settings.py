@@ -76,6 +76,7 @@ TEMPLATES = [
 DATABASES = {"default": database_from_url(env_str("DATABASE_URL"))}
 # Persistent connections: a new connection per request costs more than the request itself.
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
+# Checked before each request, without a round trip while nothing happened to it (the backend, evillage/db).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -76,7 +76,7 @@ def test_good_values_are_read(monkeypatch):
         "6543",
         "evillage",
     )
-    assert db["ENGINE"] == "django.contrib.gis.db.backends.postgis"
+    assert db["ENGINE"] == "evillage.db"  # PostGIS (evillage/db/base.py)
 
 
 def test_production_refuses_to_start_without_a_secret_key():
