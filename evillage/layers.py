@@ -708,7 +708,7 @@ def apply_reports(reports: Sequence[tuple[Report, Mapping[int, int]]]) -> list[i
         for indicator, value in values.items()
     ]
     with connection.cursor() as cursor:
-        # `_APPLY_REPORTS` as a function (migration 0011), so that its plan is made once per connection.
+        # `_APPLY_REPORTS` as a function (migration 0011), so that its plan is cached per connection.
         cursor.execute(
             "SELECT * FROM evillage_apply_reports(%s, %s::bigint[], %s::varchar[], %s::bigint[], %s::timestamptz[], "
             "%s::boolean[], %s::int[], %s::boolean[], %s::boolean[], %s::bigint[], %s::bigint[], %s::int[], %s)",
