@@ -644,8 +644,8 @@ def check_loopback(url: str) -> None:
 
 
 def _connection(url: str, timeout: float) -> http.client.HTTPConnection:
-    """A connection of its own for a posting thread (plain `http.client`: a load generator sharing the machine
-    with the server should cost it little, and `requests` cost four times as much CPU a request)."""
+    """A connection of its own for a posting thread (plain `http.client`, lighter than `requests`: a load
+    generator sharing the machine with the server it measures should cost it little)."""
     parts = urllib.parse.urlsplit(url)
     kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     return kind(parts.hostname or "127.0.0.1", parts.port, timeout=timeout)
